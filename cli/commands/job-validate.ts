@@ -1,6 +1,5 @@
 // `nomadish job validate`: parse and check a jobspec without touching the cluster.
 
-import path from "node:path";
 import { loadJobspec } from "../../shared/jobspec/index.js";
 import { UserError } from "../../shared/errors.js";
 import type { Command } from "../command.js";
@@ -20,11 +19,11 @@ cluster. Exits 0 when the jobspec is valid and 1 otherwise.`,
   run(flags, io) {
     const file = flags.args[0];
     if (file === undefined || flags.args.length > 1) throw new UserError("this command takes one argument: <path>");
-    const resolve = (f: string) => path.resolve(io.cwd, f);
-    loadJobspec(resolve(file), {
+    loadJobspec(file, {
       vars: flags.lists.get("var") ?? [],
-      varFiles: (flags.lists.get("var-file") ?? []).map(resolve),
+      varFiles: flags.lists.get("var-file") ?? [],
       env: io.env,
+      cwd: io.cwd,
     });
     io.stdout("Job validation successful\n");
     return 0;

@@ -191,14 +191,18 @@ export function readNetworks(parent: BodyReader): NetworkResource[] {
   });
 }
 
-function readCheck(r: BodyReader): ServiceCheck {
-  let checkRestart: CheckRestart | undefined;
-  const restartBlock = r.single("check_restart");
-  if (restartBlock) {
-    const cr = r.child(restartBlock, "check_restart");
-    checkRestart = { limit: cr.int("limit") ?? 0, graceMs: cr.durationMs("grace") ?? 1000, ignoreWarnings: cr.bool("ignore_warnings") ?? false };
-    cr.finish();
-  }
+/** A check_restart block, allowed in a check or in a service (then it applies to all its checks). */
+function readCheckRestart(r: BodyReader): CheckRestart | undefined {
+  const block = r.single("check_restart");
+  if (!block) return undefined;
+  const cr = r.child(block, "check_restart");
+  const checkRestart = { limit: cr.int("limit") ?? 0, graceMs: cr.durationMs("grace") ?? 1000, ignoreWarnings: cr.bool("ignore_warnings") ?? false };
+  cr.finish();
+  return checkRestart;
+}
+
+function readCheck(r: BodyReader, serviceCheckRestart: CheckRestart | undefined): ServiceCheck {
+  const checkRestart = readCheckRestart(r) ?? serviceCheckRestart;
   const header: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(r.stringMap("header") ?? {})) header[key] = [value];
   const check: ServiceCheck = {
@@ -234,6 +238,7 @@ export function readServices(parent: BodyReader): Service[] {
     parent.expectLabels(block, 0, "");
     const r = parent.child(block, indexed("service", i, blocks.length));
     const checkBlocks = r.blocks("check");
+    const serviceCheckRestart = readCheckRestart(r);
     const service: Service = {
       name: r.string("name") ?? "",
       portLabel: r.string("port") ?? "",
@@ -250,7 +255,7 @@ export function readServices(parent: BodyReader): Service[] {
       checks: checkBlocks.map((checkBlock, j) => {
         r.expectLabels(checkBlock, 0, "");
         const c = r.child(checkBlock, indexed("check", j, checkBlocks.length));
-        const check = readCheck(c);
+        const check = readCheck(c, serviceCheckRestart);
         c.finish();
         return check;
       }),

@@ -5,7 +5,7 @@ import { HclError, parseHcl, stdlibFunctions, type Body, type EvalContext, type 
 import type { Job } from "../model/job.js";
 import { KNOWN_DRIVERS, validateJob } from "../model/validate.js";
 import { UserError } from "../errors.js";
-import { Diagnostics, formatProblem, sortProblems } from "./diagnostics.js";
+import { Diagnostics, formatPath, formatProblem, sortProblems } from "./diagnostics.js";
 import { readJob } from "./job.js";
 import { BodyReader } from "./reader.js";
 import { resolveVariables, type VariableSources } from "./variables.js";
@@ -73,10 +73,13 @@ export function parseJobspec(source: string, filename: string, options: ParseOpt
   const reader = new BodyReader({ diagnostics, evalContext }, jobBlock.body, path);
   if (jobBlock.labels.length !== 1) diagnostics.add([], 'the job block needs one label, the job id: job "web" { … }', jobBlock.typeRange);
   const job = readJob(reader, id);
+  // A field that could not be read was reported where it was written; what validation says
+  // about the default that stood in for it would only repeat the problem.
+  const unreadable = diagnostics.problems.map((p) => formatPath(p.path));
   for (const problem of validateJob(job, { drivers: options.drivers ?? KNOWN_DRIVERS })) {
-    // Type errors were already reported where they were written; skip their knock-on effects.
-    const range = diagnostics.positionOf(problem.path);
-    diagnostics.add(problem.path, problem.message, range);
+    const path = formatPath(problem.path);
+    if (unreadable.some((u) => path === u || path.startsWith(`${u} > `))) continue;
+    diagnostics.add(problem.path, problem.message, diagnostics.positionOf(problem.path));
   }
   if (diagnostics.problems.length > 0) fail(diagnostics);
   return job;

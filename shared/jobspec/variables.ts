@@ -21,6 +21,8 @@ interface Declaration {
   block: Block;
   type: TypeConstraint;
   value?: Value;
+  /** A value was given but was unusable (already reported), so "no value given" would be noise. */
+  rejected?: boolean;
 }
 
 const ENV_PREFIX = "NOMAD_VAR_";
@@ -95,6 +97,7 @@ function assign(
   try {
     declaration.value = produce(declaration);
   } catch (err) {
+    declaration.rejected = true;
     const where = err instanceof HclError ? err.range : range;
     diagnostics.add([], `${origin}: variable "${name}": ${describe(err)}`, where);
   }
@@ -199,6 +202,7 @@ export function resolveVariables(
   const vars: Record<string, Value> = {};
   for (const declaration of declarations.values()) {
     if (declaration.value === undefined) {
+      if (declaration.rejected) continue;
       diagnostics.add([`variable "${declaration.name}"`],
         `no value given: pass -var ${declaration.name}=…, a -var-file, or set NOMAD_VAR_${declaration.name}`, declaration.block.typeRange);
     } else {

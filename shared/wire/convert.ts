@@ -1,4 +1,4 @@
-// Small helpers shared by the converters: maps, optional fields, JSON blocks and enums.
+// Building blocks shared by the converters: maps, optional fields, JSON blocks and enums.
 
 import { WireError } from "./errors.js";
 
@@ -41,7 +41,10 @@ export function ms(value: number): number {
   return Math.round(value);
 }
 
-/** A free-form block as JSON text; "" stands for an absent block. */
+/**
+ * A free-form block as JSON text; "" stands for an absent block. Like any JSON, it drops
+ * `undefined` values and cannot hold bigints; parsed jobspecs contain neither.
+ */
 export function jsonToWire(block: Readonly<Record<string, unknown>> | undefined): string {
   return block === undefined ? "" : JSON.stringify(block);
 }

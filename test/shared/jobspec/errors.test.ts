@@ -59,7 +59,7 @@ test('memory = "lots" names the field path and what was expected', (t) => {
 
 test("a duplicate task name points at the second definition", (t) => {
   const source = `job "web" {\n  group "web" {\n    task "a" {\n${dockerTask}    }\n    task "a" {\n${dockerTask}    }\n  }\n}\n`;
-  t.deepEqual(problems(source), ['web.hcl:10:5: job "web" > group "web" > task "a": task "a" is defined twice in this group']);
+  t.deepEqual(problems(source), ['web.hcl:9:5: job "web" > group "web" > task "a": task "a" is defined twice in this group']);
 });
 
 test("an undefined variable names the reference's position", (t) => {
