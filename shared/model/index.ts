@@ -8,3 +8,4 @@ export * from "./deployment.js";
 export * from "./defaults.js";
 export * from "./duration.js";
 export * from "./validate.js";
+export * from "./views.js";

@@ -2,8 +2,8 @@
 
 import * as pb from "../../proto/index.js";
 import type {
-  AllocatedResources, AllocatedTaskResources, AllocClientStatus, AllocDesiredStatus, Allocation, AllocMetric,
-  DeploymentStatus, JobType, RescheduleEvent, TaskEvent, TaskState, TaskStateName,
+  AllocatedResources, AllocatedTaskResources, AllocationStub, AllocClientStatus, AllocClientUpdate, AllocDesiredStatus, Allocation, AllocMetric,
+  DeploymentStatus, RescheduleEvent, TaskEvent, TaskState, TaskStateName,
 } from "../model/index.js";
 import { enumCodec, ifPresent, mapValues, ms, present, required } from "./convert.js";
 import { jobFromWire, jobToWire, jobTypeCodec } from "./job.js";
@@ -231,43 +231,7 @@ export function allocFromWire(alloc: pb.Allocation): Allocation {
 // ---------------------------------------------------------------------------------------------
 // Allocation lists and the event stream carry stubs: no job copy, resources or metrics.
 
-export interface AllocationStub extends Pick<Allocation,
-  | "id" | "namespace" | "evalId" | "name" | "nodeId" | "nodeName" | "jobId" | "taskGroup"
-  | "desiredStatus" | "desiredDescription" | "clientStatus" | "clientDescription" | "taskStates"
-  | "deploymentId" | "deploymentStatus" | "followupEvalId" | "previousAllocation" | "nextAllocation"
-  | "createIndex" | "modifyIndex" | "createTimeMs" | "modifyTimeMs"> {
-  jobType: JobType;
-  jobVersion: number;
-}
 
-export function allocStub(alloc: Allocation): AllocationStub {
-  return {
-    id: alloc.id,
-    namespace: alloc.namespace,
-    evalId: alloc.evalId,
-    name: alloc.name,
-    nodeId: alloc.nodeId,
-    nodeName: alloc.nodeName,
-    jobId: alloc.jobId,
-    jobType: alloc.job.type,
-    jobVersion: alloc.job.version,
-    taskGroup: alloc.taskGroup,
-    desiredStatus: alloc.desiredStatus,
-    desiredDescription: alloc.desiredDescription,
-    clientStatus: alloc.clientStatus,
-    clientDescription: alloc.clientDescription,
-    taskStates: { ...alloc.taskStates },
-    deploymentId: alloc.deploymentId,
-    ...present("deploymentStatus", alloc.deploymentStatus),
-    followupEvalId: alloc.followupEvalId,
-    previousAllocation: alloc.previousAllocation,
-    nextAllocation: alloc.nextAllocation,
-    createIndex: alloc.createIndex,
-    modifyIndex: alloc.modifyIndex,
-    createTimeMs: alloc.createTimeMs,
-    modifyTimeMs: alloc.modifyTimeMs,
-  };
-}
 
 export function allocStubToWire(stub: AllocationStub): pb.AllocationStub {
   return {
@@ -330,15 +294,6 @@ export function allocStubFromWire(stub: pb.AllocationStub): AllocationStub {
 // ---------------------------------------------------------------------------------------------
 // A client's report on one of its allocations (ClientNode.UpdateAllocations).
 
-export interface AllocClientUpdate {
-  allocId: string;
-  clientStatus: AllocClientStatus;
-  clientDescription: string;
-  /** The client's full view of each task, by task name. */
-  taskStates: Record<string, TaskState>;
-  deploymentStatus?: DeploymentStatus;
-  modifyTimeMs: number;
-}
 
 export function allocClientUpdateToWire(u: AllocClientUpdate): pb.AllocClientUpdate {
   return {

@@ -3,7 +3,7 @@
 import * as pb from "../../proto/index.js";
 import type {
   Affinity, Artifact, CheckRestart, Constraint, ConstraintOperator, DelayFunction, DispatchPayload, EphemeralDisk,
-  HealthCheckMode, Job, JobStatus, JobType, Lifecycle, LifecycleHook, LogConfig, MigrateStrategy, NetworkResource,
+  HealthCheckMode, Job, JobListStub, JobStatus, JobSummary, JobType, Lifecycle, LifecycleHook, LogConfig, MigrateStrategy, NetworkResource,
   ParameterizedConfig, PeriodicConfig, Port, RequestedDevice, ReschedulePolicy, Resources, RestartMode, RestartPolicy,
   Service, ServiceCheck, Spread, Task, TaskGroup, Template, UpdateStrategy, VolumeMount, VolumeRequest,
 } from "../model/index.js";
@@ -595,68 +595,9 @@ export function jobFromWire(job: pb.Job): Job {
 // ---------------------------------------------------------------------------------------------
 // Views: `job status` lists jobs as stubs with a per-group summary of their allocations.
 
-/** Allocation counts of one task group by client status. */
-export interface TaskGroupSummary {
-  queued: number;
-  starting: number;
-  running: number;
-  failed: number;
-  complete: number;
-  lost: number;
-  unknown: number;
-}
 
-export interface JobSummary {
-  jobId: string;
-  namespace: string;
-  /** By task group name. */
-  summary: Record<string, TaskGroupSummary>;
-  createIndex: number;
-  modifyIndex: number;
-}
 
-/** What `job status` lists per job, without the task groups. */
-export interface JobListStub {
-  id: string;
-  name: string;
-  namespace: string;
-  type: JobType;
-  priority: number;
-  status: JobStatus;
-  stop: boolean;
-  periodic: boolean;
-  parameterized: boolean;
-  datacenters: string[];
-  nodePool: string;
-  version: number;
-  submitTimeMs: number;
-  summary?: JobSummary;
-  createIndex: number;
-  modifyIndex: number;
-  jobModifyIndex: number;
-}
 
-export function jobListStub(job: Job, summary?: JobSummary): JobListStub {
-  return {
-    id: job.id,
-    name: job.name,
-    namespace: job.namespace,
-    type: job.type,
-    priority: job.priority,
-    status: job.status,
-    stop: job.stop,
-    periodic: job.periodic !== undefined,
-    parameterized: job.parameterized !== undefined,
-    datacenters: [...job.datacenters],
-    nodePool: job.nodePool,
-    version: job.version,
-    submitTimeMs: job.submitTimeMs,
-    ...present("summary", summary),
-    createIndex: job.createIndex,
-    modifyIndex: job.modifyIndex,
-    jobModifyIndex: job.jobModifyIndex,
-  };
-}
 
 export function jobSummaryToWire(s: JobSummary): pb.JobSummary {
   return {

@@ -1,9 +1,10 @@
 import test from "ava";
 import * as pb from "../../../proto/index.js";
 import {
-  WireError, allocClientUpdateFromWire, allocClientUpdateToWire, allocFromWire, allocStub, allocStubFromWire,
-  allocStubToWire, allocToWire, type AllocClientUpdate,
+  WireError, allocClientUpdateFromWire, allocClientUpdateToWire, allocFromWire, allocStubFromWire,
+  allocStubToWire, allocToWire,
 } from "../../../shared/wire/index.js";
+import { allocStub, type AllocClientUpdate } from "../../../shared/model/index.js";
 import { allocation, throughBytes } from "./fixtures.js";
 
 test("an allocation with its job, resources, metrics and task states survives the wire unchanged", (t) => {

@@ -1,8 +1,9 @@
 import test from "ava";
 import * as pb from "../../../proto/index.js";
 import {
-  WireError, jobFromWire, jobListStub, jobListStubFromWire, jobListStubToWire, jobToWire, type JobSummary,
+  WireError, jobFromWire, jobListStubFromWire, jobListStubToWire, jobToWire,
 } from "../../../shared/wire/index.js";
+import { jobListStub, type JobSummary } from "../../../shared/model/index.js";
 import { fullJob, minimalJob, throughBytes } from "./fixtures.js";
 
 test("a fully populated job survives conversion, encoding and decoding unchanged", (t) => {
