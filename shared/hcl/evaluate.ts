@@ -62,10 +62,10 @@ class Evaluator {
       case "template": return this.#template(e);
       case "traversal": {
         const local = this.#local(e.root);
-        let r: Result;
-        if (local !== undefined) r = this.#steps(local.value, e.steps, e.rootRange, e.root, false);
-        else if (Object.hasOwn(this.#ctx.variables, e.root)) r = this.#steps(this.#ctx.variables[e.root] ?? null, e.steps, e.rootRange, e.root, true);
-        else return deferred(e);
+        const fromContext = local === undefined && Object.hasOwn(this.#ctx.variables, e.root);
+        if (local === undefined && !fromContext) return deferred(e);
+        const root = local !== undefined ? local.value : (this.#ctx.variables[e.root] ?? null);
+        const r = this.#steps(root, e.steps, e.rootRange, e.root, fromContext);
         return r instanceof Deferred ? deferred(e) : r;
       }
       case "relative": {

@@ -12,7 +12,7 @@ export { evaluate, type EvalContext } from "./evaluate.js";
 export { stdlibFunctions } from "./functions/index.js";
 export { identifierName, isLiteralString, variableReferences } from "./inspect.js";
 export { formatRange, sourceText, type Pos, type Range } from "./source.js";
-export { formatNumber, type HclFunction, type Value } from "./values.js";
+export { describeValue, formatNumber, typeName, type HclFunction, type Value } from "./values.js";
 
 /** Parses a whole file. Throws HclError at the first syntax error. */
 export function parseHcl(source: string, filename: string): Body {

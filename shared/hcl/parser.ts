@@ -1,7 +1,7 @@
 import type { Attribute, BinaryOp, Block, Body, Expr, ForExpr, ObjectItem, SplatExpr, Step, TemplatePart } from "./ast.js";
 import { HclError } from "./errors.js";
 import { Lexer, type Token, type TokenKind } from "./lexer.js";
-import { SourceRange, spanRanges, type Range, type SourceFile } from "./source.js";
+import { spanRanges, type Range, type SourceFile } from "./source.js";
 import { parseTemplate, type TemplateHost } from "./template.js";
 
 const precedence: Partial<Record<TokenKind, number>> = {
@@ -44,9 +44,7 @@ export class Parser implements TemplateHost {
   }
 
   parseFile(): Body {
-    const body = this.#body(null, "");
-    body.range = this.file.range(0, this.file.text.length);
-    return body;
+    return this.#body(null, "");
   }
 
   parseStandaloneExpression(): Expr {
@@ -105,11 +103,12 @@ export class Parser implements TemplateHost {
         case "ident":
           this.#item(attributes, blocks, seen);
           continue;
-        case "eof":
         case "}":
-          if (open === null && tok.kind === "}") this.#fail(tok, 'unexpected "}" — there is no open block to close');
-          if (open !== null && tok.kind === "eof") this.#unclosedBlock(tok, open, blockType);
-          return { attributes, blocks, range: this.#range(open?.start ?? 0, tok.end) };
+          if (open === null) return this.#fail(tok, 'unexpected "}" — there is no open block to close');
+          return { attributes, blocks, range: this.#range(open.start, tok.end) };
+        case "eof":
+          if (open !== null) this.#unclosedBlock(tok, open, blockType);
+          return { attributes, blocks, range: this.#range(0, tok.end) };
         case "=":
           return this.#fail(tok, 'unexpected "=" — an attribute needs a name');
         case ")":
@@ -206,7 +205,7 @@ export class Parser implements TemplateHost {
     if (tok.kind !== "-" && tok.kind !== "!") return this.#postfix(this.#primary());
     this.next();
     const operand = this.#unary();
-    const range = this.#from(tok.start, operand.range);
+    const range = spanRanges(this.#range(tok.start, tok.end), operand.range);
     if (tok.kind === "-" && operand.kind === "literal" && typeof operand.value === "number") {
       return { kind: "literal", value: -operand.value, range };
     }
@@ -276,6 +275,7 @@ export class Parser implements TemplateHost {
     const args: Expr[] = [];
     let expandFinal = false;
     for (let tok = this.peek(); tok.kind !== ")"; tok = this.peek()) {
+      if (tok.kind === "eof") this.#unclosed(tok, open, ")", `call to "${name.text}"`, "");
       args.push(this.expr());
       tok = this.peek();
       if (tok.kind === "...") {
@@ -302,6 +302,7 @@ export class Parser implements TemplateHost {
     }
     const items: Expr[] = [];
     for (let tok = this.peek(); tok.kind !== "]"; tok = this.peek()) {
+      if (tok.kind === "eof") this.#unclosed(tok, open, "]", "tuple", "");
       items.push(this.expr());
       tok = this.peek();
       if (tok.kind === ",") this.next();
@@ -403,7 +404,7 @@ export class Parser implements TemplateHost {
   /** Splats absorb the steps after them: `.name` for `.*`, and also `[i]` for `[*]`. */
   #splat(source: Expr, full: boolean, end: number): Expr {
     const steps: Step[] = [];
-    const make = (): SplatExpr => ({ kind: "splat", source, full, steps, range: new SourceRange(this.file, source.range.start, this.file.pos(end)) });
+    const make = (): SplatExpr => ({ kind: "splat", source, full, steps, range: this.file.rangeOf(source.range.start, this.file.pos(end)) });
     for (;;) {
       const kind = this.peek().kind;
       if (kind !== "." && !(full && kind === "[")) return make();
@@ -451,13 +452,15 @@ export class Parser implements TemplateHost {
     return tok.text;
   }
 
-  #expect(kind: TokenKind, expected: string): Token {
+  #expect(kind: TokenKind, expected: string): void {
     const tok = this.next();
     if (tok.kind !== kind) this.unexpected(tok, expected);
-    return tok;
   }
 
-  /** At the end of the file, name the unclosed opener; otherwise say what was expected instead. */
+  /**
+   * At the end of the file (or when `expected` is empty), name the opener that was never closed;
+   * otherwise say what was expected instead of `tok`.
+   */
   #unclosed(tok: Token, open: Token, closer: string, what: string, expected: string): never {
     if (tok.kind === "eof" || expected === "") {
       this.#fail(tok, `expected "${closer}" to close the ${what} opened at line ${this.#line(open)}`);
@@ -471,10 +474,6 @@ export class Parser implements TemplateHost {
 
   #range(start: number, end: number): Range {
     return this.file.range(start, end);
-  }
-
-  #from(start: number, to: Range): Range {
-    return new SourceRange(this.file, this.file.pos(start), to.end);
   }
 
   #fail(tok: Token, detail: string): never {

@@ -18,6 +18,12 @@ export function formatRange(r: Range): string {
 }
 
 /**
+ * Ranges made by the parser reach their file through this key on their prototype, so the file is
+ * neither copied into JSON nor compared by deep-equality checks, and creating a range stays cheap.
+ */
+const fileKey = Symbol("hcl.sourceFile");
+
+/**
  * The text of one parsed file plus a line table, so that positions are computed only for the
  * offsets that end up in the syntax tree rather than tracked character by character.
  */
@@ -26,6 +32,7 @@ export class SourceFile {
   readonly text: string;
   readonly #lineStarts: number[];
   readonly #astral: boolean;
+  readonly #rangeProto: object;
 
   constructor(name: string, text: string) {
     this.name = name;
@@ -34,6 +41,7 @@ export class SourceFile {
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
     this.#lineStarts = starts;
     this.#astral = /[\uD800-\uDBFF]/.test(text);
+    this.#rangeProto = Object.create(Object.prototype, { [fileKey]: { value: this } }) as object;
   }
 
   pos(offset: number): Pos {
@@ -57,45 +65,35 @@ export class SourceFile {
     return { line: lo + 1, column, offset };
   }
 
-  range(start: number, end: number): SourceRange {
-    return new SourceRange(this, this.pos(start), this.pos(end));
+  range(start: number, end: number): Range {
+    return this.rangeOf(this.pos(start), this.pos(end));
+  }
+
+  rangeOf(start: Pos, end: Pos): Range {
+    const r = Object.create(this.#rangeProto) as Range;
+    r.filename = this.name;
+    r.start = start;
+    r.end = end;
+    return r;
   }
 }
 
-/**
- * A range produced by the parser. It remembers its file privately, so the original text of any
- * node can be recovered without the range dragging the whole source into JSON or equality checks.
- */
-export class SourceRange implements Range {
-  readonly filename: string;
-  readonly start: Pos;
-  readonly end: Pos;
-  readonly #file: SourceFile;
-
-  constructor(file: SourceFile, start: Pos, end: Pos) {
-    this.filename = file.name;
-    this.start = start;
-    this.end = end;
-    this.#file = file;
-  }
-
-  static fileOf(r: Range): SourceFile | undefined {
-    return #file in r ? r.#file : undefined;
-  }
+function fileOf(r: Range): SourceFile | undefined {
+  return (r as Range & { readonly [fileKey]?: SourceFile })[fileKey];
 }
 
 /** The range from the start of `a` to the end of `b` (both in the same file). */
 export function spanRanges(a: Range, b: Range): Range {
-  const file = SourceRange.fileOf(a);
-  return file ? new SourceRange(file, a.start, b.end) : { filename: a.filename, start: a.start, end: b.end };
+  const file = fileOf(a);
+  return file ? file.rangeOf(a.start, b.end) : { filename: a.filename, start: a.start, end: b.end };
 }
 
 /**
- * The source text a range covers. Ranges from the parser know their file; for hand-made ranges
- * pass the source explicitly.
+ * The source text a range covers. Ranges from the parser know their file, so `source` is needed
+ * only for hand-made ranges.
  */
 export function sourceText(range: Range, source?: string): string {
-  const text = SourceRange.fileOf(range)?.text ?? source;
+  const text = source ?? fileOf(range)?.text;
   if (text === undefined) throw new Error(`no source text is known for ${formatRange(range)}`);
   return text.slice(range.start.offset, range.end.offset);
 }

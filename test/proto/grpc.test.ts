@@ -15,10 +15,7 @@ async function listen(server: grpc.Server): Promise<string> {
 test("a snapshot streams from a Raft client to a Raft server in chunks", async (t) => {
   const received: pb.InstallSnapshotRequest[] = [];
   const impl: pb.RaftServer = {
-    appendEntries: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
-    requestVote: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
-    timeoutNow: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
-    readIndex: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
+    messages: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
     installSnapshot: (call, callback) => {
       call.on("data", (chunk: pb.InstallSnapshotRequest) => received.push(chunk));
       call.on("end", () => {

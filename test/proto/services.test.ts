@@ -14,11 +14,8 @@ interface MethodDefinition {
 
 const contract: [string, Record<string, MethodDefinition>, Record<string, Kind>][] = [
   ["Raft", pb.RaftService, {
-    AppendEntries: "unary",
-    RequestVote: "unary",
+    Messages: "client-stream",
     InstallSnapshot: "client-stream",
-    TimeoutNow: "unary",
-    ReadIndex: "unary",
   }],
   ["Jobs", pb.JobsService, {
     Register: "unary",
@@ -39,6 +36,7 @@ const contract: [string, Record<string, MethodDefinition>, Record<string, Kind>]
   ["Deployments", pb.DeploymentsService, { List: "unary", Get: "unary", Promote: "unary", Fail: "unary", Pause: "unary" }],
   ["Operator", pb.OperatorService, { RaftListPeers: "unary", TransferLeadership: "unary", AddPeer: "unary", RemovePeer: "unary" }],
   ["Status", pb.StatusService, { Leader: "unary", Peers: "unary", Members: "unary", Self: "unary" }],
+  ["Variables", pb.VariablesService, { Put: "unary", Get: "unary", List: "unary", Delete: "unary" }],
   ["Events", pb.EventsService, { Subscribe: "server-stream" }],
   ["ClientNode", pb.ClientNodeService, {
     Register: "unary",
@@ -69,7 +67,7 @@ for (const [service, definition, methods] of contract) {
 test("every service has a grpc-js client class", (t) => {
   const clients = [
     pb.RaftClient, pb.JobsClient, pb.NodesClient, pb.AllocationsClient, pb.EvaluationsClient, pb.DeploymentsClient,
-    pb.OperatorClient, pb.StatusClient, pb.EventsClient, pb.ClientNodeClient, pb.ClientLogsClient, pb.ClientAllocationsClient,
+    pb.OperatorClient, pb.StatusClient, pb.VariablesClient, pb.EventsClient, pb.ClientNodeClient, pb.ClientLogsClient, pb.ClientAllocationsClient,
   ];
   t.is(clients.length, contract.length);
   for (const client of clients) t.is(typeof client, "function");

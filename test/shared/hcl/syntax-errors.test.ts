@@ -30,6 +30,7 @@ const cases: Array<[title: string, source: string, expected: string]> = [
   ["string at the start of an item", '"job" {}\n', "1:1: expected an attribute name or a block type, found a string"],
   ["interpolated label", 'job "${x}" {}\n', '1:5: block labels must be plain strings, without "${…}" or "%{…}"'],
   ["unclosed tuple", "a = [1, 2\n", '2:1: expected "]" to close the tuple opened at line 1'],
+  ["unclosed tuple after a trailing comma", "a = [1,\n", '2:1: expected "]" to close the tuple opened at line 1'],
   ["missing comma in tuple", "a = [1 2]\n", '1:8: expected "," or "]" after a tuple element, found the number 2'],
   ["unclosed object", "a = {\n  b = 1\n", '3:1: expected "}" to close the object opened at line 1'],
   ["two object items on one line", "a = { b = 1 c = 2 }\n", '1:13: expected a newline or "," after the object item, found "c"'],
