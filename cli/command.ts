@@ -23,7 +23,8 @@ export interface CommandGroup {
   name: string;
   synopsis: string;
   help: string;
-  commands: Command[];
+  /** Commands and nested groups (`operator raft list-peers`). */
+  commands: TreeEntry[];
 }
 
 export type TreeEntry = Command | CommandGroup;

@@ -1,6 +1,6 @@
 // Help texts in Nomad's layout.
 
-import { isGroup, type Command, type CommandGroup, type TreeEntry } from "./command.js";
+import type { Command, CommandGroup, TreeEntry } from "./command.js";
 import { formatFlags } from "./flags.js";
 
 function table(rows: [string, string][]): string {
@@ -22,8 +22,8 @@ Run "nomadish <command> -h" for a command's options.
 `;
 }
 
-export function groupHelp(group: CommandGroup): string {
-  return `Usage: nomadish ${group.name} <subcommand> [options] [args]
+export function groupHelp(group: CommandGroup, path: string = group.name): string {
+  return `Usage: nomadish ${path} <subcommand> [options] [args]
 
 ${indent(group.help)}
 
@@ -37,6 +37,3 @@ export function commandHelp(command: Command): string {
   return `Usage: ${command.usage}\n\n${indent(command.help)}\n${options}`;
 }
 
-export function helpFor(entry: TreeEntry): string {
-  return isGroup(entry) ? groupHelp(entry) : commandHelp(entry);
-}

@@ -34,33 +34,45 @@ async function runCommand(command: Command, path: string, argv: readonly string[
   return command.run(parseFlags(argv, command.flags, path), io);
 }
 
-async function dispatch(argv: readonly string[], io: CommandIO): Promise<number> {
-  const [first, ...rest] = argv;
+async function dispatch(argv: readonly string[], io: CommandIO, tree: readonly TreeEntry[]): Promise<number> {
+  const [first] = argv;
   if (first === undefined) {
-    io.stderr(rootHelp(COMMAND_TREE));
+    io.stderr(rootHelp(tree));
     return 1;
   }
   if (HELP_FLAGS.has(first)) {
-    io.stdout(rootHelp(COMMAND_TREE));
+    io.stdout(rootHelp(tree));
     return 0;
   }
   if (VERSION_FLAGS.has(first)) return runCommand(version, "version", [], io);
-  const entry = COMMAND_TREE.find((e) => e.name === first);
-  if (!entry) return unknown("command", first, COMMAND_TREE, io, rootHelp(COMMAND_TREE));
-  if (!isGroup(entry)) return runCommand(entry, entry.name, rest, io);
-  const [sub, ...args] = rest;
-  if (sub === undefined || HELP_FLAGS.has(sub)) {
-    (sub === undefined ? io.stderr : io.stdout)(groupHelp(entry));
-    return sub === undefined ? 1 : 0;
+  // Walk down the tree: `operator raft list-peers …` is two groups and a command.
+  let entries: readonly TreeEntry[] = tree;
+  let help = rootHelp(tree);
+  const path: string[] = [];
+  for (let i = 0; ; i++) {
+    const name = argv[i] as string;
+    const entry = entries.find((e) => e.name === name);
+    if (!entry) return unknown(path.length === 0 ? "command" : `${path.join(" ")} subcommand`, name, entries, io, help);
+    path.push(name);
+    if (!isGroup(entry)) return runCommand(entry, path.join(" "), argv.slice(i + 1), io);
+    help = groupHelp(entry, path.join(" "));
+    const next = argv[i + 1];
+    if (next === undefined || HELP_FLAGS.has(next)) {
+      (next === undefined ? io.stderr : io.stdout)(help);
+      return next === undefined ? 1 : 0;
+    }
+    entries = entry.commands;
   }
-  const command = entry.commands.find((c) => c.name === sub);
-  if (!command) return unknown(`${entry.name} subcommand`, sub, entry.commands, io, groupHelp(entry));
-  return runCommand(command, `${entry.name} ${command.name}`, args, io);
 }
 
-export async function main(argv: readonly string[], io: CommandIO = defaultIO()): Promise<number> {
+/**
+ * Runs the command line. `extra` adds top-level commands defined outside cli/ (the agent, which
+ * puts servers into the process).
+ */
+export async function main(argv: readonly string[], io: CommandIO = defaultIO(), extra: readonly TreeEntry[] = []): Promise<number> {
+  const tree = [...extra, ...COMMAND_TREE].sort((a, b) => a.name.localeCompare(b.name));
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, io, tree);
   } catch (err) {
     if (isUserError(err)) {
       io.stderr(`Error: ${err.message}\n`);

@@ -9,3 +9,4 @@ export * from "./defaults.js";
 export * from "./duration.js";
 export * from "./validate.js";
 export * from "./views.js";
+export * from "./variable.js";

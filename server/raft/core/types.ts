@@ -65,7 +65,10 @@ export interface AppendMessage extends Envelope {
 export interface AppendResponseMessage extends Envelope {
   type: "appendResponse";
   success: boolean;
-  /** On success, the last index known to match the leader's log. */
+  /**
+   * On success, the last index known to match the leader's log. On rejection, the prevLogIndex
+   * that was rejected, so the leader can tell a stale rejection from a current one.
+   */
   matchIndex: number;
   /** On rejection, a hint for fast back-off: first index of the conflicting term (§5.3). */
   conflictIndex: number;
@@ -145,7 +148,12 @@ export interface Ready {
 
 export type ProposeResult =
   | { ok: true; index: number; term: number }
-  | { ok: false; reason: "not-leader" | "transferring" | "membership-change-pending" | "not-a-member"; leader: NodeId };
+  | {
+    ok: false;
+    /** invalid-membership-change: removing a server that is not a voter, or the last voter. */
+    reason: "not-leader" | "transferring" | "membership-change-pending" | "not-a-member" | "invalid-membership-change";
+    leader: NodeId;
+  };
 
 export type MembershipChange = { type: "add"; member: Member } | { type: "remove"; id: NodeId };
 

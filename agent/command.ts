@@ -1,0 +1,106 @@
+// `nomadish agent`: runs a server in this process. It lives outside cli/ because it is where
+// the parts are put together: the CLI itself reaches servers only through the API.
+
+import path from "node:path";
+import { UserError } from "../shared/errors.js";
+import { createLogger, type LogLevel } from "../shared/log.js";
+import { ServerAgent } from "../server/agent.js";
+import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "../server/options.js";
+import type { Command, CommandIO } from "../cli/command.js";
+import type { ParsedFlags } from "../cli/flags.js";
+import { packageVersion } from "../cli/commands/version.js";
+import { keyValues } from "../cli/format.js";
+
+const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+function positiveInt(flags: ParsedFlags, name: string, fallback: number): number {
+  const text = flags.strings.get(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UserError(`-${name} must be a whole number of at least 1, not ${JSON.stringify(text)}`);
+  return value;
+}
+
+export function serverOptionsFrom(flags: ParsedFlags, io: CommandIO): ServerOptions {
+  if (!flags.bools.has("server")) throw new UserError("nomadish agent needs a mode: -server (client agents are not available in this build)");
+  const dataDir = flags.strings.get("data-dir");
+  if (!dataDir) throw new UserError("-data-dir is required: the server keeps its Raft log there");
+  const retryJoin = (flags.lists.get("retry-join") ?? []).flatMap((v) => v.split(",")).map((a) => a.trim()).filter((a) => a !== "");
+  for (const address of retryJoin) {
+    if (!/^[^\s:]+:\d+$/.test(address)) throw new UserError(`-retry-join ${JSON.stringify(address)}: expected host:port`);
+  }
+  const port = positiveInt(flags, "port", DEFAULT_SERVER_OPTIONS.port);
+  if (port > 65535) throw new UserError(`-port must be at most 65535`);
+  const bind = flags.strings.get("bind") ?? DEFAULT_SERVER_OPTIONS.bind;
+  return {
+    ...DEFAULT_SERVER_OPTIONS,
+    name: flags.strings.get("node") ?? `${bind}:${port}`,
+    dataDir: path.resolve(io.cwd, dataDir),
+    bind,
+    port,
+    region: flags.strings.get("region") ?? DEFAULT_SERVER_OPTIONS.region,
+    datacenter: flags.strings.get("dc") ?? DEFAULT_SERVER_OPTIONS.datacenter,
+    bootstrapExpect: positiveInt(flags, "bootstrap-expect", DEFAULT_SERVER_OPTIONS.bootstrapExpect),
+    retryJoin,
+    raftMultiplier: positiveInt(flags, "raft-multiplier", DEFAULT_SERVER_OPTIONS.raftMultiplier),
+  };
+}
+
+/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
+function untilSignalled(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+export const agentCommand: Command = {
+  name: "agent",
+  synopsis: "Runs a nomadish agent",
+  usage: "nomadish agent -server -data-dir <dir> [options]",
+  help: `Runs a server agent in the foreground until interrupted. Servers keep the cluster
+state in a Raft log under -data-dir; three or five of them make a highly available cluster:
+
+  nomadish agent -server -data-dir /var/lib/nomadish -port 4647 \\
+    -bootstrap-expect 3 -retry-join 10.0.0.2:4647,10.0.0.3:4647
+
+A server restarted with its data dir rejoins with its log; a new server with an empty data
+dir joins a running cluster through any server in -retry-join.`,
+  flags: [
+    { name: "server", kind: "bool", help: "Runs a server." },
+    { name: "data-dir", kind: "string", placeholder: "dir", help: "Where the server keeps its state." },
+    { name: "bind", kind: "string", placeholder: "ip", help: `Address to listen on. Default: ${DEFAULT_SERVER_OPTIONS.bind}.` },
+    { name: "port", kind: "string", placeholder: "port", help: `gRPC port for clients and other servers. Default: ${DEFAULT_SERVER_OPTIONS.port}.` },
+    { name: "bootstrap-expect", kind: "string", placeholder: "n", help: "Form a new cluster once this many servers know of each other. Default: 1." },
+    { name: "retry-join", kind: "list", placeholder: "host:port,…", help: "Other servers to join through; comma-separated or repeated." },
+    { name: "node", kind: "string", placeholder: "name", help: "This server's name. Default: its address." },
+    { name: "region", kind: "string", placeholder: "region", help: "Region. Default: global." },
+    { name: "dc", kind: "string", placeholder: "datacenter", help: "Datacenter. Default: dc1." },
+    { name: "raft-multiplier", kind: "string", placeholder: "n", help: "Scales every Raft timeout (1: LAN, heartbeats every 50 ms, elections after 150–300 ms)." },
+    { name: "log-level", kind: "string", placeholder: "level", help: "debug, info, warn or error. Default: info." },
+    { name: "log-json", kind: "bool", help: "Writes logs as JSON lines." },
+  ],
+  async run(flags, io) {
+    if (flags.args.length > 0) throw new UserError(`unexpected argument ${JSON.stringify(flags.args[0])}`);
+    const opts = serverOptionsFrom(flags, io);
+    const level = (flags.strings.get("log-level") ?? "info") as LogLevel;
+    if (!LOG_LEVELS.includes(level)) throw new UserError(`-log-level must be one of ${LOG_LEVELS.join(", ")}`);
+    const logger = createLogger({ level, format: flags.bools.has("log-json") ? "json" : "text", write: io.stderr });
+    io.stdout(`==> nomadish agent configuration:\n\n${keyValues([
+      ["Server", "true"], ["Node", opts.name], ["Bind Addr", `${opts.bind}:${opts.port}`], ["Data Dir", opts.dataDir],
+      ["Region", `${opts.region} (dc: ${opts.datacenter})`], ["Bootstrap Expect", String(opts.bootstrapExpect)],
+      ["Retry Join", opts.retryJoin.join(", ") || "(none)"], ["Version", packageVersion()],
+    ]).replace(/^/gm, "  ")}\n==> nomadish agent started! Log data will stream in below:\n\n`);
+    const stopSignal = untilSignalled();
+    const agent = await ServerAgent.start(opts, logger, packageVersion());
+    const signal = await stopSignal;
+    logger.info("shutting down", { signal });
+    await agent.stop();
+    return 0;
+  },
+};

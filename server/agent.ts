@@ -1,0 +1,208 @@
+// The server agent: one process holding a replica of the cluster state. It opens its Raft log,
+// joins or forms the cluster, serves the API over gRPC, and forwards what needs the leader.
+
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as pb from "../proto/index.js";
+import { UserError } from "../shared/errors.js";
+import type { Logger } from "../shared/log.js";
+import type { Member, Membership, NodeId } from "./raft/core/index.js";
+import { RaftLoop } from "./raft/loop.js";
+import { RaftDiskStorage } from "./raft/storage.js";
+import { DEFAULT_TRANSPORT_OPTIONS, RAFT_MAX_MESSAGE_BYTES, RaftTransport } from "./raft/transport.js";
+import type { ServerContext } from "./rpc/context.js";
+import { Forwarder } from "./rpc/forward.js";
+import { operatorService } from "./rpc/operator.js";
+import { PeerStatusCache, statusService } from "./rpc/status.js";
+import { variablesService } from "./rpc/variables.js";
+import { encodeCommand, StateStore, type StateCommand } from "./state/index.js";
+import { raftTiming, type ServerOptions } from "./options.js";
+
+const FORMATION_POLL_MS = 250;
+
+/** Founding servers derive the same cluster id from the same initial membership. */
+function clusterIdFor(membership: Membership): string {
+  const text = membership.voters.map((v) => `${v.id}@${v.address}`).sort().join(",");
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+async function listen(server: grpc.Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      if (!err) return resolve(port);
+      reject(/EADDRINUSE|No address added/.test(err.message) ? new UserError(`cannot listen on ${address}: the address is in use or unavailable`) : err);
+    });
+  });
+}
+
+export class ServerAgent {
+  private raft: RaftLoop | undefined;
+  private membership: Membership = { voters: [] };
+  private stopped = false;
+  readonly store: StateStore;
+  private readonly transport: RaftTransport;
+  private readonly peers = new PeerStatusCache();
+  private readonly forwarder: Forwarder;
+  private readonly grpcServer: grpc.Server;
+
+  private constructor(
+    readonly opts: ServerOptions,
+    readonly id: NodeId,
+    readonly address: string,
+    private clusterId: string,
+    private readonly disk: RaftDiskStorage,
+    private readonly logger: Logger,
+    version: string,
+  ) {
+    this.store = new StateStore({}, { logger: logger.child("state") });
+    this.transport = new RaftTransport({ ...DEFAULT_TRANSPORT_OPTIONS, selfId: id }, {
+      logger: logger.child("transport"),
+      clusterId: () => this.clusterId,
+      deliver: (message) => this.raft?.deliver(message),
+      snapshotFailed: (peer) => this.raft?.snapshotFailed(peer),
+    });
+    this.forwarder = new Forwarder({ selfId: id, leaderHoldMs: opts.leaderHoldMs }, {
+      raft: () => this.raft,
+      addressOf: (peer) => this.membership.voters.find((v) => v.id === peer)?.address,
+      logger: logger.child("rpc"),
+    });
+    const ctx: ServerContext = {
+      self: { id, name: opts.name, address, region: opts.region, datacenter: opts.datacenter, version },
+      startedAtMs: Date.now(),
+      clusterId: () => this.clusterId,
+      raft: () => this.raft,
+      membership: () => this.membership,
+      forwarder: this.forwarder,
+      logger: logger.child("rpc"),
+    };
+    this.grpcServer = new grpc.Server({ "grpc.max_receive_message_length": RAFT_MAX_MESSAGE_BYTES });
+    this.grpcServer.addService(pb.RaftService, this.transport.service());
+    this.grpcServer.addService(pb.StatusService, statusService(ctx, this.peers));
+    this.grpcServer.addService(pb.OperatorService, operatorService(ctx, this.peers));
+    this.grpcServer.addService(pb.VariablesService, variablesService(ctx, this.store, (command) => this.propose(command)));
+  }
+
+  static async start(opts: ServerOptions, logger: Logger, version: string): Promise<ServerAgent> {
+    mkdirSync(opts.dataDir, { recursive: true });
+    const disk = await RaftDiskStorage.open(path.join(opts.dataDir, "raft"));
+    try {
+      let id = await disk.getMeta("server-id");
+      if (!id) {
+        id = randomUUID();
+        await disk.putMeta("server-id", id);
+      }
+      const clusterId = (await disk.getMeta("cluster-id")) ?? "";
+      const address = `${opts.bind}:${opts.port}`;
+      const agent = new ServerAgent(opts, id, address, clusterId, disk, logger, version);
+      await listen(agent.grpcServer, address);
+      logger.info("server listening", { id, address, dataDir: opts.dataDir });
+      const stored = await disk.load();
+      if (stored.entries.length > 0 || stored.snapshot) await agent.startRaft();
+      else void agent.form();
+      return agent;
+    } catch (err) {
+      await disk.close();
+      throw err;
+    }
+  }
+
+  private async startRaft(): Promise<void> {
+    const timing = raftTiming(this.opts.raftMultiplier);
+    this.raft = await RaftLoop.start({
+      id: this.id, ...timing, maxAppendBytes: 1 << 20, maxInflightAppends: 64,
+      snapshotThreshold: 8192, snapshotTrailingEntries: 1024, requestTimeoutMs: 10_000,
+    }, {
+      disk: this.disk,
+      fsm: {
+        apply: (index, data) => this.store.apply(index, data),
+        skip: (index) => this.store.advanceIndex(index),
+        persist: () => this.store.persist(),
+        restore: (data) => this.store.restore(data),
+      },
+      send: (messages) => this.transport.send(messages),
+      membershipChanged: (membership) => {
+        this.membership = membership;
+        this.transport.setPeers(membership.voters);
+      },
+      logger: this.logger.child("raft"),
+    });
+  }
+
+  /**
+   * Finds the other servers through retry-join. If one already belongs to a cluster, asks it to
+   * add us; otherwise, once `bootstrapExpect` servers know of each other, every one of them
+   * writes the same initial configuration and an election follows.
+   */
+  private async form(): Promise<void> {
+    const self: Member = { id: this.id, address: this.address };
+    let waitingLogged = false;
+    while (!this.stopped && !this.raft) {
+      const answers = (await Promise.all(this.opts.retryJoin.filter((a) => a !== this.address).map((a) => this.peers.ask(a, 500))))
+        .filter((a): a is pb.StatusSelfResponse => a !== undefined);
+      const member = answers.find((a) => a.clusterId !== "" && a.member);
+      if (member?.member) {
+        if (await this.join(member.member.address, member.clusterId)) return;
+      } else {
+        const known = new Map<NodeId, Member>([[self.id, self]]);
+        for (const answer of answers) if (answer.member) known.set(answer.member.id, { id: answer.member.id, address: answer.member.address });
+        if (known.size >= this.opts.bootstrapExpect) {
+          const membership: Membership = { voters: [...known.values()].sort((a, b) => a.id.localeCompare(b.id)) };
+          this.clusterId = clusterIdFor(membership);
+          await this.disk.putMeta("cluster-id", this.clusterId);
+          await RaftLoop.bootstrap(this.disk, membership);
+          this.logger.info("bootstrapped a new cluster", { cluster: this.clusterId, servers: membership.voters.map((v) => v.address).join(",") });
+          await this.startRaft();
+          return;
+        }
+        if (!waitingLogged) {
+          this.logger.info("waiting for servers to form a cluster", { expect: this.opts.bootstrapExpect, known: known.size, retryJoin: this.opts.retryJoin.join(",") });
+          waitingLogged = true;
+        }
+      }
+      await new Promise((r) => setTimeout(r, FORMATION_POLL_MS));
+    }
+  }
+
+  /** Asks an existing cluster (through any member) to add this server as a voter. */
+  private async join(memberAddress: string, clusterId: string): Promise<boolean> {
+    const method = pb.OperatorService.addPeer;
+    const client = this.peers.client(memberAddress);
+    const ok = await new Promise<boolean>((resolve) => {
+      client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize,
+        { peerId: this.id, address: this.address, voter: true }, new grpc.Metadata(), { deadline: Date.now() + 5000 },
+        (err) => {
+          if (err) this.logger.warn("could not join the cluster yet", { via: memberAddress, error: err.details });
+          resolve(!err);
+        });
+    });
+    if (!ok) return false;
+    this.clusterId = clusterId;
+    await this.disk.putMeta("cluster-id", clusterId);
+    this.logger.info("joined the cluster", { cluster: clusterId, via: memberAddress });
+    await this.startRaft();
+    return true;
+  }
+
+  /** Replicates a state command through the leader's log; for handlers already on the leader. */
+  private propose(command: StateCommand): Promise<{ index: number; result: unknown }> {
+    if (!this.raft) return Promise.reject(new UserError("this server has not joined a cluster yet"));
+    return this.raft.propose(encodeCommand(command));
+  }
+
+  status() {
+    return this.raft?.status();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.raft?.stop();
+    this.transport.close();
+    this.forwarder.close();
+    this.peers.close();
+    await new Promise<void>((resolve) => this.grpcServer.tryShutdown(() => resolve()));
+    await this.disk.close();
+  }
+}

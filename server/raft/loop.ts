@@ -1,0 +1,328 @@
+// Drives the pure Raft core: ticks it on a timer, feeds it messages, and works off each Ready
+// batch in the order the core requires — persist (one fsync'd LevelDB batch: group commit), send,
+// apply, release reads, advance. Proposals resolve once their entry is applied.
+
+import type { Logger } from "../../shared/log.js";
+import {
+  decodeMembership, encodeMembership, MemoryStorage, RaftNode,
+  type Entry, type Membership, type MembershipChange, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot,
+} from "./core/index.js";
+import type { RaftDiskStorage } from "./storage.js";
+
+/** The replicated state machine: the state store, as Raft sees it. */
+export interface StateMachine {
+  /** Applies a committed command; the result goes to whoever proposed it. */
+  apply(index: number, data: Uint8Array): unknown;
+  /** Counts an entry that holds no command (no-op, membership change) as applied. */
+  skip(index: number): void;
+  /** The whole state, for a snapshot at the last applied index. */
+  persist(): Uint8Array;
+  restore(data: Uint8Array): void;
+}
+
+export interface RaftLoopOptions {
+  id: NodeId;
+  tickMs: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+  maxAppendBytes: number;
+  maxInflightAppends: number;
+  /** Take a snapshot and compact the log after this many applied entries. */
+  snapshotThreshold: number;
+  /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. */
+  snapshotTrailingEntries: number;
+  /** A proposal or read not done by then fails (its outcome unknown). */
+  requestTimeoutMs: number;
+}
+
+export interface RaftLoopModules {
+  disk: RaftDiskStorage;
+  fsm: StateMachine;
+  send(messages: Message[]): void;
+  /** The set of servers changed: the transport should talk to these. */
+  membershipChanged(membership: Membership): void;
+  logger: Logger;
+}
+
+export class NotLeaderError extends Error {
+  override readonly name = "NotLeaderError";
+  constructor(readonly leaderId: NodeId, reason = "not the leader") {
+    super(leaderId ? `${reason}; the leader is ${leaderId}` : `${reason}; no leader is known right now`);
+  }
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+const rng = { next: () => Math.random() };
+
+export class RaftLoop {
+  private readonly node: RaftNode;
+  private readonly memory: MemoryStorage;
+  private ticker: NodeJS.Timeout | undefined;
+  private draining = false;
+  private stopped = false;
+  private applied: number;
+  private snapshotIndex: number;
+  private membership: Membership;
+  private lastLeaderContact = Date.now();
+  private readonly proposals = new Map<number, { term: number } & Waiter<{ index: number; result: unknown }>>();
+  private readonly reads = new Map<string, Waiter<number>>();
+  private readonly readyReads: { index: number; requestId: string }[] = [];
+  private nextReadId = 0;
+  private readonly leaderListeners: ((leader: NodeId, term: number) => void)[] = [];
+  private lastLeader: NodeId = "";
+
+  private constructor(
+    private readonly opts: RaftLoopOptions,
+    private readonly modules: RaftLoopModules,
+    memory: MemoryStorage,
+    snapshot: Snapshot | undefined,
+  ) {
+    this.memory = memory;
+    this.applied = snapshot?.meta.index ?? 0;
+    this.snapshotIndex = this.applied;
+    if (snapshot) modules.fsm.restore(snapshot.data);
+    this.membership = memory.initialState().membership;
+    this.node = new RaftNode(
+      {
+        id: opts.id, electionTicks: opts.electionTicks, heartbeatTicks: opts.heartbeatTicks, preVote: true, checkQuorum: true,
+        maxAppendBytes: opts.maxAppendBytes, maxInflightAppends: opts.maxInflightAppends, applied: this.applied,
+      },
+      { storage: memory, rng, logger: modules.logger },
+    );
+    modules.membershipChanged(this.membership);
+  }
+
+  /** Loads the durable log into memory, restores the state machine from the snapshot, starts ticking. */
+  static async start(opts: RaftLoopOptions, modules: RaftLoopModules): Promise<RaftLoop> {
+    const stored = await modules.disk.load();
+    const memory = new MemoryStorage();
+    if (stored.snapshot) memory.applySnapshot(stored.snapshot);
+    memory.append(stored.entries);
+    if (stored.hardState) memory.setHardState(stored.hardState);
+    const loop = new RaftLoop(opts, modules, memory, stored.snapshot);
+    loop.ticker = setInterval(() => loop.tick(), opts.tickMs);
+    loop.kick();
+    return loop;
+  }
+
+  /**
+   * Writes the first configuration of a new cluster: the same entry on every founding server,
+   * so they all start from one identical log (index 1, term 1).
+   */
+  static async bootstrap(disk: RaftDiskStorage, membership: Membership): Promise<void> {
+    const entry: Entry = { index: 1, term: 1, type: "config", data: encodeMembership(membership) };
+    await disk.persist({ entries: [entry], hardState: { term: 1, vote: "", commit: 1 } }, true);
+  }
+
+  private tick(): void {
+    this.node.tick();
+    this.kick();
+  }
+
+  /** A message from a peer. */
+  deliver(message: Message): void {
+    if (this.stopped) return;
+    if (message.type === "append" || message.type === "snapshot") this.lastLeaderContact = Date.now();
+    this.node.step(message);
+    this.kick();
+  }
+
+  /** Works off Ready batches until there are none; one batch at a time, never two at once. */
+  private kick(): void {
+    if (this.draining || this.stopped || !this.node.hasReady()) return;
+    this.draining = true;
+    void this.drain().finally(() => {
+      this.draining = false;
+      if (this.node.hasReady()) setImmediate(() => this.kick());
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped && this.node.hasReady()) {
+      const ready = this.node.ready();
+      try {
+        await this.handle(ready);
+      } catch (err) {
+        // A failed fsync leaves us unable to promise durability: stop rather than acknowledge.
+        this.modules.logger.error("raft storage failed; stopping", { error: err as Error });
+        this.stop();
+        throw err;
+      }
+    }
+  }
+
+  private async handle(ready: Ready): Promise<void> {
+    if (ready.softState) this.noteLeader(ready.softState.leader);
+    const batch = {
+      entries: ready.entries,
+      ...(ready.hardState ? { hardState: ready.hardState } : {}),
+      ...(ready.snapshot ? { snapshot: ready.snapshot } : {}),
+    };
+    if (ready.entries.length > 0 || ready.hardState || ready.snapshot) await this.modules.disk.persist(batch, ready.mustSync);
+    if (ready.snapshot) this.memory.applySnapshot(ready.snapshot);
+    this.memory.append(ready.entries);
+    if (ready.hardState) this.memory.setHardState(ready.hardState);
+
+    this.modules.send(ready.messages);
+
+    if (ready.snapshot) {
+      this.modules.fsm.restore(ready.snapshot.data);
+      this.applied = ready.snapshot.meta.index;
+      this.snapshotIndex = this.applied;
+      this.setMembership(ready.snapshot.meta.membership);
+    }
+    for (const entry of ready.committed) this.applyEntry(entry);
+    this.readyReads.push(...ready.readStates);
+    this.releaseReads();
+    this.node.advance(ready);
+    if (this.applied - this.snapshotIndex >= this.opts.snapshotThreshold) await this.takeSnapshot();
+  }
+
+  private applyEntry(entry: Entry): void {
+    if (entry.index <= this.applied) return;
+    let result: unknown;
+    if (entry.type === "normal") {
+      try {
+        result = this.modules.fsm.apply(entry.index, entry.data);
+      } catch (err) {
+        // A command the state machine cannot apply is a bug or garbage; every server skips it alike.
+        this.modules.logger.error("could not apply a log entry", { index: entry.index, error: err as Error });
+        result = err;
+      }
+    } else {
+      if (entry.type === "config") this.setMembership(decodeMembership(entry.data));
+      this.modules.fsm.skip(entry.index);
+    }
+    this.applied = entry.index;
+    const waiter = this.proposals.get(entry.index);
+    if (!waiter) return;
+    this.proposals.delete(entry.index);
+    clearTimeout(waiter.timer);
+    if (waiter.term !== entry.term) waiter.reject(new NotLeaderError(this.node.status().leader, "leadership changed before the write committed; it was not applied"));
+    else if (result instanceof Error) waiter.reject(result);
+    else waiter.resolve({ index: entry.index, result });
+  }
+
+  private setMembership(membership: Membership): void {
+    this.membership = membership;
+    this.modules.membershipChanged(membership);
+  }
+
+  private async takeSnapshot(): Promise<void> {
+    const term = this.memory.term(this.applied);
+    if (term === undefined) return;
+    const snapshot: Snapshot = { meta: { index: this.applied, term, membership: this.membership }, data: this.modules.fsm.persist() };
+    await this.modules.disk.compact(snapshot);
+    this.node.compact(snapshot);
+    this.memory.compact(this.applied - this.opts.snapshotTrailingEntries, snapshot);
+    this.snapshotIndex = this.applied;
+    this.modules.logger.debug("took a snapshot", { index: this.applied, bytes: snapshot.data.length });
+  }
+
+  private releaseReads(): void {
+    for (let i = this.readyReads.length - 1; i >= 0; i--) {
+      const read = this.readyReads[i] as { index: number; requestId: string };
+      if (read.index > this.applied) continue;
+      this.readyReads.splice(i, 1);
+      const waiter = this.reads.get(read.requestId);
+      if (!waiter) continue;
+      this.reads.delete(read.requestId);
+      clearTimeout(waiter.timer);
+      waiter.resolve(read.index);
+    }
+  }
+
+  private noteLeader(leader: NodeId): void {
+    if (leader === this.lastLeader) return;
+    this.lastLeader = leader;
+    const status = this.node.status();
+    if (leader !== "") this.lastLeaderContact = Date.now();
+    this.modules.logger.info(leader === this.opts.id ? "became leader" : leader ? "following a new leader" : "lost the leader", { term: status.term, leader });
+    for (const listener of this.leaderListeners) listener(leader, status.term);
+  }
+
+  private waiter<T>(what: string, onTimeout: () => void, resolve: (v: T) => void, reject: (e: Error) => void): Waiter<T> {
+    const timer = setTimeout(() => {
+      onTimeout();
+      reject(new Error(`${what} timed out after ${this.opts.requestTimeoutMs} ms; its outcome is unknown`));
+    }, this.opts.requestTimeoutMs);
+    return { resolve, reject, timer };
+  }
+
+  /** Replicates and applies a command; resolves with the state machine's result. */
+  propose(data: Uint8Array): Promise<{ index: number; result: unknown }> {
+    const proposed = this.node.propose(data);
+    if (!proposed.ok) return Promise.reject(new NotLeaderError(proposed.leader, proposed.reason === "transferring" ? "leadership is being transferred" : "not the leader"));
+    this.kick();
+    return new Promise((resolve, reject) => {
+      const w = this.waiter("write", () => this.proposals.delete(proposed.index), resolve, reject);
+      this.proposals.set(proposed.index, { ...w, term: proposed.term });
+    });
+  }
+
+  /** Resolves once a linearizable read may be served from the local state (Raft §6.4). */
+  readBarrier(): Promise<number> {
+    const requestId = `r${this.nextReadId++}`;
+    if (!this.node.readIndex(requestId)) return Promise.reject(new NotLeaderError(this.node.status().leader));
+    this.kick();
+    return new Promise((resolve, reject) => {
+      this.reads.set(requestId, this.waiter("read", () => this.reads.delete(requestId), resolve, reject));
+    });
+  }
+
+  changeMembership(change: MembershipChange): Promise<{ index: number; result: unknown }> {
+    const proposed = this.node.proposeMembership(change);
+    if (!proposed.ok) {
+      return Promise.reject(proposed.reason === "membership-change-pending"
+        ? new Error("another membership change is still in progress; try again shortly")
+        : new NotLeaderError(proposed.leader));
+    }
+    this.kick();
+    return new Promise((resolve, reject) => {
+      const w = this.waiter("membership change", () => this.proposals.delete(proposed.index), resolve, reject);
+      this.proposals.set(proposed.index, { ...w, term: proposed.term });
+    });
+  }
+
+  transferLeadership(to: NodeId): void {
+    this.node.transferLeadership(to);
+    this.kick();
+  }
+
+  snapshotFailed(peer: NodeId): void {
+    this.node.reportSnapshotFailure(peer);
+    this.kick();
+  }
+
+  onLeaderChange(listener: (leader: NodeId, term: number) => void): void {
+    this.leaderListeners.push(listener);
+  }
+
+  status(): RaftStatus & { applied: number; lastContactMs: number; lastSnapshotIndex: number } {
+    const status = this.node.status();
+    const lastContactMs = status.role === "leader" ? 0 : Date.now() - this.lastLeaderContact;
+    return { ...status, applied: this.applied, lastContactMs, lastSnapshotIndex: this.snapshotIndex };
+  }
+
+  isLeader(): boolean {
+    return this.node.status().role === "leader";
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.ticker);
+    const stopped = new Error("the server is shutting down");
+    for (const waiter of [...this.proposals.values(), ...this.reads.values()]) {
+      clearTimeout(waiter.timer);
+      waiter.reject(stopped);
+    }
+    this.proposals.clear();
+    this.reads.clear();
+  }
+}

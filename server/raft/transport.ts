@@ -1,0 +1,241 @@
+// Raft messages between servers over gRPC: one long-lived client stream per peer carries every
+// message to it in order; snapshots go over their own InstallSnapshot stream in chunks. A peer
+// that is down or slow only loses its own messages (Raft retransmits), never blocks the others.
+
+import * as grpc from "@grpc/grpc-js";
+import * as pb from "../../proto/index.js";
+import type { Logger } from "../../shared/log.js";
+import type { Member, Message, NodeId, Snapshot, SnapshotMessage } from "./core/index.js";
+import { messageFromWire, messageToWire } from "./wire.js";
+
+export interface RaftTransportOptions {
+  selfId: NodeId;
+  /** Messages buffered for a peer beyond this are dropped: the peer is not keeping up. */
+  maxQueuedMessages: number;
+  snapshotChunkBytes: number;
+  /** Reconnect backoff bounds after a stream to a peer fails. */
+  minBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_TRANSPORT_OPTIONS: Omit<RaftTransportOptions, "selfId"> = {
+  maxQueuedMessages: 10_000,
+  snapshotChunkBytes: 1 << 20,
+  minBackoffMs: 20,
+  maxBackoffMs: 1000,
+};
+
+export interface RaftTransportModules {
+  logger: Logger;
+  /** The cluster this server belongs to ("" before it has one); other clusters are refused. */
+  clusterId(): string;
+  /** A message arrived (snapshots arrive whole, after their last chunk). */
+  deliver(message: Message): void;
+  /** A snapshot could not be sent to a peer; the core should fall back to probing it. */
+  snapshotFailed(peer: NodeId): void;
+}
+
+/** Max message size on the Raft channel: big AppendEntries batches and snapshot chunks fit. */
+export const RAFT_MAX_MESSAGE_BYTES = 64 << 20;
+
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  "grpc.max_send_message_length": RAFT_MAX_MESSAGE_BYTES,
+  "grpc.max_receive_message_length": RAFT_MAX_MESSAGE_BYTES,
+  "grpc.keepalive_time_ms": 10_000,
+  "grpc.initial_reconnect_backoff_ms": 50,
+  "grpc.max_reconnect_backoff_ms": 1000,
+};
+
+class PeerSender {
+  private client: pb.RaftClient;
+  private stream: grpc.ClientWritableStream<pb.RaftMessage> | undefined;
+  private retryAt = 0;
+  private backoffMs: number;
+  private dropped = 0;
+
+  constructor(
+    readonly id: NodeId,
+    readonly address: string,
+    private readonly opts: RaftTransportOptions,
+    private readonly modules: RaftTransportModules,
+  ) {
+    this.client = new pb.RaftClient(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.backoffMs = opts.minBackoffMs;
+  }
+
+  private open(): grpc.ClientWritableStream<pb.RaftMessage> | undefined {
+    if (this.stream) return this.stream;
+    if (Date.now() < this.retryAt) return undefined;
+    const stream = this.client.messages((err) => {
+      if (this.stream === stream) this.stream = undefined;
+      if (err && err.code !== grpc.status.CANCELLED) {
+        this.retryAt = Date.now() + this.backoffMs;
+        this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs);
+        if (err.code === grpc.status.FAILED_PRECONDITION) this.modules.logger.warn("peer refused our messages", { peer: this.id, reason: err.details });
+      }
+    });
+    stream.on("error", () => {}); // reported through the callback above
+    this.stream = stream;
+    return stream;
+  }
+
+  send(message: Message): void {
+    const stream = this.open();
+    if (!stream) return;
+    if (stream.writableLength >= this.opts.maxQueuedMessages) {
+      if (this.dropped++ % 1000 === 0) this.modules.logger.warn("peer is not keeping up; dropping messages", { peer: this.id, dropped: this.dropped });
+      return;
+    }
+    stream.write(messageToWire(this.modules.clusterId(), message));
+  }
+
+  /** Called when a message from the peer arrives: it is up, so retry at once next time. */
+  markAlive(): void {
+    this.retryAt = 0;
+    this.backoffMs = this.opts.minBackoffMs;
+  }
+
+  sendSnapshot(message: SnapshotMessage): void {
+    const { snapshot } = message;
+    const call = this.client.installSnapshot((err, response) => {
+      if (err || !response?.success) {
+        this.modules.logger.warn("snapshot transfer failed", { peer: this.id, index: snapshot.meta.index, error: err?.details ?? "rejected" });
+        this.modules.snapshotFailed(this.id);
+      }
+    });
+    call.on("error", () => {});
+    const data = Buffer.from(snapshot.data.buffer, snapshot.data.byteOffset, snapshot.data.byteLength);
+    const chunk = this.opts.snapshotChunkBytes;
+    for (let offset = 0; offset === 0 || offset < data.length; offset += chunk) {
+      call.write({
+        clusterId: this.modules.clusterId(), term: message.term, leaderId: message.from,
+        lastIncludedIndex: snapshot.meta.index, lastIncludedTerm: snapshot.meta.term,
+        membership: { voters: snapshot.meta.membership.voters.map((v) => ({ ...v })), learners: [] },
+        offset, data: data.subarray(offset, offset + chunk), done: offset + chunk >= data.length,
+      });
+    }
+    call.end();
+  }
+
+  close(): void {
+    this.stream?.end();
+    this.stream = undefined;
+    this.client.close();
+  }
+}
+
+export class RaftTransport {
+  private readonly peers = new Map<NodeId, PeerSender>();
+
+  constructor(private readonly opts: RaftTransportOptions, private readonly modules: RaftTransportModules) {}
+
+  /** Keeps one sender per member other than ourselves; senders of removed members are closed. */
+  setPeers(members: readonly Member[]): void {
+    const wanted = new Map(members.filter((m) => m.id !== this.opts.selfId).map((m) => [m.id, m.address]));
+    for (const [id, sender] of this.peers) {
+      if (wanted.get(id) !== sender.address) {
+        sender.close();
+        this.peers.delete(id);
+      }
+    }
+    for (const [id, address] of wanted) {
+      if (!this.peers.has(id)) this.peers.set(id, new PeerSender(id, address, this.opts, this.modules));
+    }
+  }
+
+  send(messages: readonly Message[]): void {
+    for (const message of messages) {
+      const peer = this.peers.get(message.to);
+      if (!peer) continue;
+      if (message.type === "snapshot") peer.sendSnapshot(message);
+      else peer.send(message);
+    }
+  }
+
+  private refuse(clusterId: string): string | undefined {
+    const ours = this.modules.clusterId();
+    return ours !== "" && clusterId !== ours ? `this server belongs to cluster ${ours}, not ${clusterId || "(none)"}` : undefined;
+  }
+
+  /** The gRPC service other servers call. */
+  service(): pb.RaftServer {
+    return {
+      messages: (call, callback) => {
+        let received = 0;
+        let done = false;
+        const finish = (err: grpc.ServiceError | null) => {
+          if (done) return;
+          done = true;
+          if (err) callback(err);
+          else callback(null, { received });
+        };
+        call.on("data", (wire: pb.RaftMessage) => {
+          received++;
+          const refusal = this.refuse(wire.clusterId);
+          if (refusal) {
+            this.modules.logger.warn("refused a message from another cluster", { from: wire.from, cluster: wire.clusterId });
+            finish({ name: "refused", message: refusal, code: grpc.status.FAILED_PRECONDITION, details: refusal, metadata: new grpc.Metadata() });
+            call.destroy();
+            return;
+          }
+          let message: Message;
+          try {
+            message = messageFromWire(wire);
+          } catch (err) {
+            this.modules.logger.warn("dropped a malformed raft message", { from: wire.from, error: (err as Error).message });
+            return;
+          }
+          if (message.to !== this.opts.selfId) {
+            this.modules.logger.warn("dropped a raft message addressed to another server", { from: message.from, to: message.to });
+            return;
+          }
+          this.peers.get(message.from)?.markAlive();
+          this.modules.deliver(message);
+        });
+        call.on("end", () => finish(null));
+        call.on("error", () => finish(null));
+      },
+      installSnapshot: (call, callback) => {
+        const chunks: Buffer[] = [];
+        let received = 0;
+        let first: pb.InstallSnapshotRequest | undefined;
+        let answered = false;
+        const reject = (code: grpc.status, details: string) => {
+          if (answered) return;
+          answered = true;
+          this.modules.logger.warn("refused a snapshot", { details });
+          callback({ name: "refused", message: details, code, details, metadata: new grpc.Metadata() });
+        };
+        call.on("data", (chunk: pb.InstallSnapshotRequest) => {
+          if (answered) return;
+          const refusal = this.refuse(chunk.clusterId);
+          if (refusal) return reject(grpc.status.FAILED_PRECONDITION, refusal);
+          first ??= chunk;
+          if (chunk.offset !== received || chunk.lastIncludedIndex !== first.lastIncludedIndex) {
+            return reject(grpc.status.INVALID_ARGUMENT, "snapshot chunks out of order");
+          }
+          chunks.push(chunk.data);
+          received += chunk.data.length;
+          if (!chunk.done) return;
+          answered = true;
+          const snapshot: Snapshot = {
+            meta: {
+              index: first.lastIncludedIndex, term: first.lastIncludedTerm,
+              membership: { voters: (first.membership?.voters ?? []).map((v) => ({ id: v.id, address: v.address })) },
+            },
+            data: new Uint8Array(Buffer.concat(chunks)),
+          };
+          this.modules.deliver({ type: "snapshot", from: first.leaderId, to: this.opts.selfId, term: first.term, snapshot });
+          callback(null, { term: first.term, success: true, bytesReceived: received });
+        });
+        call.on("end", () => reject(grpc.status.INVALID_ARGUMENT, "snapshot stream ended before its last chunk"));
+        call.on("error", () => {});
+      },
+    };
+  }
+
+  close(): void {
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+  }
+}

@@ -1,0 +1,140 @@
+// Real server processes on loopback for integration tests and benchmarks: each server is its
+// own `nomadish agent -server` process, so it can be SIGKILLed and restarted with its data dir.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import * as pb from "../../proto/index.js";
+import { ApiClient } from "../../shared/api/client.js";
+import { repoPath } from "../paths.js";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerProcess {
+  index: number;
+  address: string;
+  dataDir: string;
+  logFile: string;
+  process: ChildProcess | undefined;
+}
+
+export interface ClusterOptions {
+  servers: number;
+  /** Extra flags for every agent. */
+  flags?: string[];
+  /** Keep the data dirs after stop (to read logs of a failed test). */
+  keep?: boolean;
+}
+
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export class TestCluster {
+  readonly root: string;
+  readonly servers: ServerProcess[] = [];
+  private readonly clients: ApiClient[] = [];
+
+  private constructor(readonly opts: ClusterOptions) {
+    this.root = mkdtempSync(path.join(tmpdir(), "nomadish-cluster-"));
+  }
+
+  static async start(opts: ClusterOptions): Promise<TestCluster> {
+    const cluster = new TestCluster(opts);
+    for (let i = 0; i < opts.servers; i++) {
+      const port = await freePort();
+      cluster.servers.push({
+        index: i, address: `127.0.0.1:${port}`, dataDir: path.join(cluster.root, `server${i}`),
+        logFile: path.join(cluster.root, `server${i}.log`), process: undefined,
+      });
+    }
+    for (const server of cluster.servers) cluster.spawn(server);
+    return cluster;
+  }
+
+  get addresses(): string[] {
+    return this.servers.map((s) => s.address);
+  }
+
+  /** Starts (or restarts) a server process with its data dir. */
+  spawn(server: ServerProcess, extraFlags: string[] = []): void {
+    const [, port] = server.address.split(":");
+    const others = this.servers.filter((s) => s !== server).map((s) => s.address).join(",");
+    const args = [
+      repoPath("bin", "nomadish.js"), "agent", "-server", "-data-dir", server.dataDir, "-bind", "127.0.0.1", "-port", port as string,
+      "-node", `server${server.index}`, "-bootstrap-expect", String(this.servers.length), ...(others ? ["-retry-join", others] : []),
+      ...(this.opts.flags ?? []), ...extraFlags,
+    ];
+    const log = createWriteStream(server.logFile, { flags: "a" });
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    server.process = child;
+    child.once("exit", () => {
+      if (server.process === child) server.process = undefined;
+    });
+  }
+
+  /** A client for every server in the cluster, failing over between them. */
+  client(addresses = this.addresses): ApiClient {
+    const client = new ApiClient({ addresses, timeoutMs: 10_000 });
+    this.clients.push(client);
+    return client;
+  }
+
+  /** A server's own view of Raft, or undefined when it does not answer. */
+  async self(server: ServerProcess): Promise<pb.StatusSelfResponse | undefined> {
+    const client = this.client([server.address]);
+    try {
+      return await client.callAt(0, pb.StatusService.self, {}, 500);
+    } catch {
+      return undefined;
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Waits until the running servers agree on one leader; returns it. */
+  async waitForLeader(timeoutMs = 20_000, exclude?: ServerProcess): Promise<ServerProcess> {
+    return waitFor("a leader", timeoutMs, async () => {
+      const running = this.servers.filter((s) => s.process && s !== exclude);
+      const views = await Promise.all(running.map((s) => this.self(s)));
+      const leaders = views.map((v) => v?.raft?.leaderId ?? "");
+      const leaderView = views.find((v) => v?.member?.leader);
+      if (!leaderView?.member || leaders.some((l) => l !== leaderView.member?.id)) return undefined;
+      return this.servers.find((s) => s.address === leaderView.member?.address);
+    });
+  }
+
+  /** SIGKILL: the process dies at once, losing whatever it had not written. */
+  async kill(server: ServerProcess, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const child = server.process;
+    if (!child) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill(signal);
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    for (const client of this.clients) client.close();
+    await Promise.all(this.servers.map((s) => this.kill(s, "SIGTERM")));
+    if (!this.opts.keep) rmSync(this.root, { recursive: true, force: true });
+  }
+}
