@@ -123,6 +123,8 @@ export class ServerAgent {
       },
       send: (messages) => this.transport.send(messages),
       membershipChanged: (membership) => {
+        // A joining server has no configuration until its log brings one: keep the peers it was given.
+        if (membership.voters.length === 0) return;
         this.membership = membership;
         this.transport.setPeers(membership.voters);
       },
@@ -142,18 +144,21 @@ export class ServerAgent {
       const answers = (await Promise.all(this.opts.retryJoin.filter((a) => a !== this.address).map((a) => this.peers.ask(a, 500))))
         .filter((a): a is pb.StatusSelfResponse => a !== undefined);
       const member = answers.find((a) => a.clusterId !== "" && a.member);
+      const founders = member?.raft?.membership?.voters ?? [];
+      if (member && founders.some((v) => v.id === this.id)) {
+        // The cluster was founded with us in it while we were still looking: write the same
+        // first entry the others wrote, so every founder starts from one identical log.
+        await this.found({ voters: founders.map((v) => ({ id: v.id, address: v.address })) }, member.clusterId);
+        return;
+      }
       if (member?.member) {
-        if (await this.join(member.member.address, member.clusterId)) return;
+        if (await this.join(member.member.address, member.clusterId, founders)) return;
       } else {
         const known = new Map<NodeId, Member>([[self.id, self]]);
         for (const answer of answers) if (answer.member) known.set(answer.member.id, { id: answer.member.id, address: answer.member.address });
         if (known.size >= this.opts.bootstrapExpect) {
           const membership: Membership = { voters: [...known.values()].sort((a, b) => a.id.localeCompare(b.id)) };
-          this.clusterId = clusterIdFor(membership);
-          await this.disk.putMeta("cluster-id", this.clusterId);
-          await RaftLoop.bootstrap(this.disk, membership);
-          this.logger.info("bootstrapped a new cluster", { cluster: this.clusterId, servers: membership.voters.map((v) => v.address).join(",") });
-          await this.startRaft();
+          await this.found(membership, clusterIdFor(membership));
           return;
         }
         if (!waitingLogged) {
@@ -165,8 +170,20 @@ export class ServerAgent {
     }
   }
 
-  /** Asks an existing cluster (through any member) to add this server as a voter. */
-  private async join(memberAddress: string, clusterId: string): Promise<boolean> {
+  /** Writes the founding configuration (the same on every founder) and starts Raft. */
+  private async found(membership: Membership, clusterId: string): Promise<void> {
+    this.clusterId = clusterId;
+    await this.disk.putMeta("cluster-id", clusterId);
+    await RaftLoop.bootstrap(this.disk, membership);
+    this.logger.info("bootstrapped the cluster", { cluster: clusterId, servers: membership.voters.map((v) => v.address).join(",") });
+    await this.startRaft();
+  }
+
+  /**
+   * Asks an existing cluster (through any member) to add this server as a voter. Until its log
+   * brings the configuration, the server knows the members from the one it asked.
+   */
+  private async join(memberAddress: string, clusterId: string, members: readonly pb.RaftMember[]): Promise<boolean> {
     const method = pb.OperatorService.addPeer;
     const client = this.peers.client(memberAddress);
     const ok = await new Promise<boolean>((resolve) => {
@@ -178,6 +195,7 @@ export class ServerAgent {
         });
     });
     if (!ok) return false;
+    this.transport.setPeers(members.map((m) => ({ id: m.id, address: m.address })));
     this.clusterId = clusterId;
     await this.disk.putMeta("cluster-id", clusterId);
     this.logger.info("joined the cluster", { cluster: clusterId, via: memberAddress });

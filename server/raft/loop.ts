@@ -2,6 +2,7 @@
 // batch in the order the core requires — persist (one fsync'd LevelDB batch: group commit), send,
 // apply, release reads, advance. Proposals resolve once their entry is applied.
 
+import { UserError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
 import {
   decodeMembership, encodeMembership, MemoryStorage, RaftNode,
@@ -258,35 +259,38 @@ export class RaftLoop {
   propose(data: Uint8Array): Promise<{ index: number; result: unknown }> {
     const proposed = this.node.propose(data);
     if (!proposed.ok) return Promise.reject(new NotLeaderError(proposed.leader, proposed.reason === "transferring" ? "leadership is being transferred" : "not the leader"));
-    this.kick();
-    return new Promise((resolve, reject) => {
-      const w = this.waiter("write", () => this.proposals.delete(proposed.index), resolve, reject);
-      this.proposals.set(proposed.index, { ...w, term: proposed.term });
+    return this.awaitApplied(proposed.index, proposed.term, "write");
+  }
+
+  /** Registers the waiter for an appended entry, then lets the loop run (which may apply it at once). */
+  private awaitApplied(index: number, term: number, what: string): Promise<{ index: number; result: unknown }> {
+    const applied = new Promise<{ index: number; result: unknown }>((resolve, reject) => {
+      const w = this.waiter(what, () => this.proposals.delete(index), resolve, reject);
+      this.proposals.set(index, { ...w, term });
     });
+    this.kick();
+    return applied;
   }
 
   /** Resolves once a linearizable read may be served from the local state (Raft §6.4). */
   readBarrier(): Promise<number> {
     const requestId = `r${this.nextReadId++}`;
     if (!this.node.readIndex(requestId)) return Promise.reject(new NotLeaderError(this.node.status().leader));
-    this.kick();
-    return new Promise((resolve, reject) => {
+    const read = new Promise<number>((resolve, reject) => {
       this.reads.set(requestId, this.waiter("read", () => this.reads.delete(requestId), resolve, reject));
     });
+    this.kick();
+    return read;
   }
 
   changeMembership(change: MembershipChange): Promise<{ index: number; result: unknown }> {
     const proposed = this.node.proposeMembership(change);
     if (!proposed.ok) {
-      return Promise.reject(proposed.reason === "membership-change-pending"
-        ? new Error("another membership change is still in progress; try again shortly")
-        : new NotLeaderError(proposed.leader));
+      if (proposed.reason === "membership-change-pending") return Promise.reject(new UserError("another membership change is still in progress; try again shortly"));
+      if (proposed.reason === "invalid-membership-change") return Promise.reject(new UserError("that change would leave the cluster without a valid configuration (unknown server, or the last voter)"));
+      return Promise.reject(new NotLeaderError(proposed.leader));
     }
-    this.kick();
-    return new Promise((resolve, reject) => {
-      const w = this.waiter("membership change", () => this.proposals.delete(proposed.index), resolve, reject);
-      this.proposals.set(proposed.index, { ...w, term: proposed.term });
-    });
+    return this.awaitApplied(proposed.index, proposed.term, "membership change");
   }
 
   transferLeadership(to: NodeId): void {

@@ -135,6 +135,6 @@ export class TestCluster {
   async stop(): Promise<void> {
     for (const client of this.clients) client.close();
     await Promise.all(this.servers.map((s) => this.kill(s, "SIGTERM")));
-    if (!this.opts.keep) rmSync(this.root, { recursive: true, force: true });
+    if (!this.opts.keep && !process.env["NOMADISH_KEEP_CLUSTER"]) rmSync(this.root, { recursive: true, force: true });
   }
 }

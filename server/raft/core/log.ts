@@ -197,7 +197,8 @@ export class RaftLog {
   }
 
   hasCommittedToApply(): boolean {
-    return this.applicableUpTo() > this.applying;
+    // Entries compacted before they were applied cannot be handed out (see applyGap).
+    return this.applicableUpTo() > this.applying && this.applying + 1 >= this.storage.firstIndex();
   }
 
   /** Committed, persisted entries not yet handed out, at most maxBytes (at least one). */

@@ -19,7 +19,9 @@ const noData = new Uint8Array(0);
 /** Bytes read at a time when scanning the log for config entries at start. */
 const scanChunkBytes = 4 * 1024 * 1024;
 
-type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, "from" | "term"> & { term?: number } : never) : never;
+/** A message as composed here; send() fills in `from` and, unless given, the current term. */
+type Unsent<M> = M extends Message ? Omit<M, "from" | "term"> & { term?: number } : never;
+type Outgoing = Unsent<Message>;
 
 export class RaftNode {
   private readonly id: NodeId;

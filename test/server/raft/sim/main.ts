@@ -42,7 +42,7 @@ function printTable(summary: SimSummary): void {
 const args = process.argv.slice(2);
 const seeds = flag(args, "seeds", 500);
 const start = flag(args, "start", 1);
-const steps = flag(args, "steps", 3000);
+const steps = flag(args, "steps", 10_000);
 const began = performance.now();
 const summary = runSeeds({ seeds, start, steps }, () => performance.now() - began);
 printTable(summary);

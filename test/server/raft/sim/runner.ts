@@ -20,7 +20,10 @@ export function runSeeds(opts: { seeds: number; start: number; steps: number }, 
   const failures: SimResult[] = [];
   for (let seed = opts.start; seed < opts.start + opts.seeds; seed++) {
     const result = runSeed({ seed, steps: opts.steps });
-    if (!result.ok) failures.push(result);
+    if (!result.ok) {
+      failures.push(result);
+      console.error(`seed ${seed} failed at step ${result.step}: ${result.error ?? ""}`);
+    }
     for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result.stats[key];
   }
   return { seeds: opts.seeds, start: opts.start, steps: totals.steps, failures, totals, elapsedMs: Math.round(elapsed()) };

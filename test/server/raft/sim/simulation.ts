@@ -57,6 +57,8 @@ interface InFlight {
 
 interface NetworkProfile {
   dropRate: number;
+  /** Chance that a delivery overtakes earlier messages on its link. */
+  reorderRate: number;
   dupRate: number;
   maxDelay: number;
 }
@@ -110,7 +112,12 @@ export class Simulation {
       maxAppendBytes: this.rng.pick([16, 64, 256, 1 << 20]),
       maxInflightAppends: this.rng.between(1, 8),
     };
-    this.network = { dropRate: this.rng.pick([0, 0.02, 0.05, 0.1]), dupRate: this.rng.pick([0, 0.02, 0.05]), maxDelay: this.rng.between(0, 4) };
+    this.network = {
+      dropRate: this.rng.pick([0, 0.02, 0.05, 0.1]),
+      reorderRate: this.rng.pick([0, 0.05, 0.2, 0.5]),
+      dupRate: this.rng.pick([0, 0.02, 0.05]),
+      maxDelay: this.rng.between(0, 4),
+    };
     this.faultRate = this.rng.pick([0.005, 0.015, 0.03, 0.05]);
     const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     this.nextServer = n + 1;
@@ -157,10 +164,10 @@ export class Simulation {
   private chaosStep(): void {
     const r = this.rng.next();
     const f = this.faultRate;
-    if (r < 0.06) this.tick();
-    else if (r < 0.06 + f) this.fault();
-    else if (r < 0.12 + f) this.clientPropose();
-    else if (r < 0.125 + f) this.clientRead();
+    if (r < 0.03) this.tick();
+    else if (r < 0.03 + f) this.fault();
+    else if (r < 0.09 + f) this.clientPropose();
+    else if (r < 0.095 + f) this.clientRead();
     else this.work();
   }
 
@@ -197,13 +204,13 @@ export class Simulation {
   /** Heals everything, restarts what crashed, and waits for a leader to commit a fresh entry everywhere. */
   private converge(quietSteps: number): void {
     this.heal();
-    this.network = { dropRate: 0, dupRate: 0, maxDelay: this.network.maxDelay };
+    this.network = { ...this.network, dropRate: 0, dupRate: 0 };
     for (const server of this.servers.values()) {
       if (!server.up && !this.decommissioned.has(server.id) && !this.notStarted.has(server.id)) this.restart(server);
     }
     const end = this.step + quietSteps;
     for (; this.step < end; this.step++) {
-      if (this.rng.chance(0.06)) this.tick();
+      if (this.rng.chance(0.03)) this.tick();
       else this.work();
       this.checkAfterStep();
       if (this.step % 10 !== 0) continue;
@@ -301,8 +308,12 @@ export class Simulation {
     const ready: number[] = [];
     for (let i = 0; i < this.net.length; i++) if ((this.net[i] as InFlight).at <= this.now) ready.push(i);
     if (ready.length === 0) return false;
-    // Mostly in order, often not: reordering is part of the network.
-    const at = this.rng.chance(0.5) ? (ready[0] as number) : this.rng.pick(ready);
+    let at = this.rng.pick(ready);
+    // Links are streams: mostly first in, first out; now and then a message overtakes another.
+    if (!this.rng.chance(this.network.reorderRate)) {
+      const { from, to } = (this.net[at] as InFlight).message;
+      at = this.net.findIndex((f) => f.message.from === from && f.message.to === to);
+    }
     const { message } = this.net[at] as InFlight;
     this.net.splice(at, 1);
     const target = this.servers.get(message.to);
