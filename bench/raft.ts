@@ -6,7 +6,7 @@ import { TestCluster } from "../test/support/cluster.js";
 import { put } from "../test/support/writes.js";
 
 const TOTAL = Number(process.env["WRITES"] ?? 10_000);
-const CONCURRENCY = [1, 16, 64];
+const CONCURRENCY = (process.env["CONCURRENCY"] ?? "1,16,64").split(",").map(Number);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;

@@ -130,7 +130,7 @@ test.serial("messages from another cluster, malformed messages and stale terms a
 
   const foreign = await new Promise<grpc.ServiceError | null>((resolve) => {
     const stream = raw.messages((err) => resolve(err));
-    stream.write({ clusterId: "another-cluster", from: "intruder", to: "x", term: 99, body: { $case: "timeoutNow", timeoutNow: {} } });
+    stream.write({ clusterId: "another-cluster", fromAddress: "", from: "intruder", to: "x", term: 99, body: { $case: "timeoutNow", timeoutNow: {} } });
     stream.end();
   });
   t.is(foreign?.code, grpc.status.FAILED_PRECONDITION);
@@ -142,9 +142,9 @@ test.serial("messages from another cluster, malformed messages and stale terms a
   await new Promise<void>((resolve) => {
     const stream = raw.messages(() => resolve());
     // Entries that do not follow prevLogIndex, a stale term, and a message for someone else.
-    stream.write({ clusterId, from: "intruder", to: id, term: term + 50, body: { $case: "append", append: { prevLogIndex: 5, prevLogTerm: 1, leaderCommit: 1e6, seq: 1, entries: [{ index: 9, term: 1, type: pb.EntryType.NORMAL, data: Buffer.from("x") }] } } });
-    stream.write({ clusterId, from: "intruder", to: id, term: 0, body: { $case: "vote", vote: { lastLogIndex: 1e9, lastLogTerm: 1e9, preVote: false, leadershipTransfer: false } } });
-    stream.write({ clusterId, from: "intruder", to: "someone-else", term, body: { $case: "timeoutNow", timeoutNow: {} } });
+    stream.write({ clusterId, fromAddress: "", from: "intruder", to: id, term: term + 50, body: { $case: "append", append: { prevLogIndex: 5, prevLogTerm: 1, leaderCommit: 1e6, seq: 1, entries: [{ index: 9, term: 1, type: pb.EntryType.NORMAL, data: Buffer.from("x") }] } } });
+    stream.write({ clusterId, fromAddress: "", from: "intruder", to: id, term: 0, body: { $case: "vote", vote: { lastLogIndex: 1e9, lastLogTerm: 1e9, preVote: false, leadershipTransfer: false } } });
+    stream.write({ clusterId, fromAddress: "", from: "intruder", to: "someone-else", term, body: { $case: "timeoutNow", timeoutNow: {} } });
     stream.end();
   });
 

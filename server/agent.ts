@@ -57,7 +57,7 @@ export class ServerAgent {
     version: string,
   ) {
     this.store = new StateStore({}, { logger: logger.child("state") });
-    this.transport = new RaftTransport({ ...DEFAULT_TRANSPORT_OPTIONS, selfId: id }, {
+    this.transport = new RaftTransport({ ...DEFAULT_TRANSPORT_OPTIONS, selfId: id, selfAddress: address }, {
       logger: logger.child("transport"),
       clusterId: () => this.clusterId,
       deliver: (message) => this.raft?.deliver(message),
@@ -172,11 +172,12 @@ export class ServerAgent {
 
   /** Writes the founding configuration (the same on every founder) and starts Raft. */
   private async found(membership: Membership, clusterId: string): Promise<void> {
-    this.clusterId = clusterId;
     await this.disk.putMeta("cluster-id", clusterId);
     await RaftLoop.bootstrap(this.disk, membership);
-    this.logger.info("bootstrapped the cluster", { cluster: clusterId, servers: membership.voters.map((v) => v.address).join(",") });
     await this.startRaft();
+    // Announced only now, so that a server looking for the cluster sees its configuration too.
+    this.clusterId = clusterId;
+    this.logger.info("bootstrapped the cluster", { cluster: clusterId, servers: membership.voters.map((v) => v.address).join(",") });
   }
 
   /**

@@ -159,29 +159,41 @@ export class RaftLoop {
 
   private async handle(ready: Ready): Promise<void> {
     if (ready.softState) this.noteLeader(ready.softState.leader);
-    const batch = {
-      entries: ready.entries,
-      ...(ready.hardState ? { hardState: ready.hardState } : {}),
-      ...(ready.snapshot ? { snapshot: ready.snapshot } : {}),
-    };
-    if (ready.entries.length > 0 || ready.hardState || ready.snapshot) await this.modules.disk.persist(batch, ready.mustSync);
+    // A leader may send its entries while it writes them to its own disk (Raft dissertation
+    // §10.2.1): its term and vote are already durable, and it counts its own copy only once
+    // persisted. Everything else (votes, acknowledgements) waits for the disk.
+    const early = ready.messages.filter((m) => m.type === "append");
+    const late = early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append");
+    if (early.length > 0) this.modules.send(early);
+    const persisting = ready.entries.length > 0 || ready.hardState || ready.snapshot
+      ? this.modules.disk.persist({
+        entries: ready.entries,
+        ...(ready.hardState ? { hardState: ready.hardState } : {}),
+        ...(ready.snapshot ? { snapshot: ready.snapshot } : {}),
+      }, ready.mustSync)
+      : undefined;
+    // Committed entries were persisted by earlier batches: apply them while this one is written.
+    if (!ready.snapshot) this.applyCommitted(ready);
+    await persisting;
     if (ready.snapshot) this.memory.applySnapshot(ready.snapshot);
     this.memory.append(ready.entries);
     if (ready.hardState) this.memory.setHardState(ready.hardState);
-
-    this.modules.send(ready.messages);
-
+    if (late.length > 0) this.modules.send(late);
     if (ready.snapshot) {
       this.modules.fsm.restore(ready.snapshot.data);
       this.applied = ready.snapshot.meta.index;
       this.snapshotIndex = this.applied;
       this.setMembership(ready.snapshot.meta.membership);
+      this.applyCommitted(ready);
     }
+    this.node.advance(ready);
+    if (this.applied - this.snapshotIndex >= this.opts.snapshotThreshold) await this.takeSnapshot();
+  }
+
+  private applyCommitted(ready: Ready): void {
     for (const entry of ready.committed) this.applyEntry(entry);
     this.readyReads.push(...ready.readStates);
     this.releaseReads();
-    this.node.advance(ready);
-    if (this.applied - this.snapshotIndex >= this.opts.snapshotThreshold) await this.takeSnapshot();
   }
 
   private applyEntry(entry: Entry): void {

@@ -104,12 +104,10 @@ export class RaftDiskStorage {
 
   async persist(batch: PersistBatch, sync: boolean): Promise<void> {
     const ops = this.db.batch();
-    let staleFrom = 0;
-    let staleTo = 0;
+    let stale: { from: number; to: number } | undefined;
     if (batch.snapshot) {
       ops.put(SNAPSHOT_KEY, encodeSnapshot(batch.snapshot));
-      staleFrom = this.firstIndex;
-      staleTo = batch.snapshot.meta.index;
+      stale = { from: this.firstIndex, to: batch.snapshot.meta.index };
       this.firstIndex = batch.snapshot.meta.index + 1;
       this.lastIndex = Math.max(this.lastIndex, batch.snapshot.meta.index);
     }
@@ -123,7 +121,7 @@ export class RaftDiskStorage {
     }
     if (batch.hardState) ops.put(HARD_STATE_KEY, Buffer.from(JSON.stringify(batch.hardState)));
     await ops.write({ sync });
-    if (staleTo >= staleFrom) await this.db.clear({ gte: entryKey(staleFrom), lte: entryKey(staleTo) });
+    if (stale && stale.to >= stale.from) await this.db.clear({ gte: entryKey(stale.from), lte: entryKey(stale.to) });
   }
 
   /** Stores a snapshot the local state machine made and drops the entries it covers. */

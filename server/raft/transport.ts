@@ -10,6 +10,8 @@ import { messageFromWire, messageToWire } from "./wire.js";
 
 export interface RaftTransportOptions {
   selfId: NodeId;
+  /** Our host:port, sent with every message so that peers can answer us. */
+  selfAddress: string;
   /** Messages buffered for a peer beyond this are dropped: the peer is not keeping up. */
   maxQueuedMessages: number;
   snapshotChunkBytes: number;
@@ -18,7 +20,7 @@ export interface RaftTransportOptions {
   maxBackoffMs: number;
 }
 
-export const DEFAULT_TRANSPORT_OPTIONS: Omit<RaftTransportOptions, "selfId"> = {
+export const DEFAULT_TRANSPORT_OPTIONS: Omit<RaftTransportOptions, "selfId" | "selfAddress"> = {
   maxQueuedMessages: 10_000,
   snapshotChunkBytes: 1 << 20,
   minBackoffMs: 20,
@@ -86,7 +88,7 @@ class PeerSender {
       if (this.dropped++ % 1000 === 0) this.modules.logger.warn("peer is not keeping up; dropping messages", { peer: this.id, dropped: this.dropped });
       return;
     }
-    stream.write(messageToWire(this.modules.clusterId(), message));
+    stream.write(messageToWire(this.modules.clusterId(), this.opts.selfAddress, message));
   }
 
   /** Called when a message from the peer arrives: it is up, so retry at once next time. */
@@ -143,6 +145,16 @@ export class RaftTransport {
     }
   }
 
+  /** The sender for a peer; one that wrote to us but is not (yet) in our configuration gets one too. */
+  private reachable(id: NodeId, address: string): PeerSender | undefined {
+    let peer = this.peers.get(id);
+    if (!peer && /^[^\s:]+:\d+$/.test(address)) {
+      peer = new PeerSender(id, address, this.opts, this.modules);
+      this.peers.set(id, peer);
+    }
+    return peer;
+  }
+
   send(messages: readonly Message[]): void {
     for (const message of messages) {
       const peer = this.peers.get(message.to);
@@ -189,7 +201,7 @@ export class RaftTransport {
             this.modules.logger.warn("dropped a raft message addressed to another server", { from: message.from, to: message.to });
             return;
           }
-          this.peers.get(message.from)?.markAlive();
+          this.reachable(message.from, wire.fromAddress)?.markAlive();
           this.modules.deliver(message);
         });
         call.on("end", () => finish(null));

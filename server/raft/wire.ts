@@ -17,8 +17,8 @@ function entryTypeFromWire(type: pb.EntryType): EntryType {
   }
 }
 
-export function messageToWire(clusterId: string, m: Message): pb.RaftMessage {
-  const envelope = { clusterId, from: m.from, to: m.to, term: m.term };
+export function messageToWire(clusterId: string, fromAddress: string, m: Message): pb.RaftMessage {
+  const envelope = { clusterId, fromAddress, from: m.from, to: m.to, term: m.term };
   switch (m.type) {
     case "append":
       return {

@@ -12,7 +12,7 @@ test("a Raft message carrying an AppendEntries with two entries encodes and deco
     leaderCommit: 41,
     seq: 1_000_001,
   };
-  const message: pb.RaftMessage = { clusterId: "c-9f2e", from: "server-1", to: "server-2", term: 7, body: { $case: "append", append } };
+  const message: pb.RaftMessage = { clusterId: "c-9f2e", fromAddress: "127.0.0.1:4647", from: "server-1", to: "server-2", term: 7, body: { $case: "append", append } };
   const bytes = pb.RaftMessage.encode(message).finish();
   t.deepEqual(pb.RaftMessage.decode(bytes), message);
 });

@@ -83,7 +83,9 @@ export class TestCluster {
       ...(this.opts.flags ?? []), ...extraFlags,
     ];
     const log = createWriteStream(server.logFile, { flags: "a" });
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // NOMADISH_SERVER_NODE_ARGS passes flags to the servers' Node.js, e.g. "--cpu-prof" to profile them.
+    const nodeArgs = (process.env["NOMADISH_SERVER_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "");
+    const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     server.process = child;
