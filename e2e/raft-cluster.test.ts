@@ -165,3 +165,31 @@ test.serial("a second agent on a data dir in use gets a clear error", async (t) 
   t.is(second.code, 1);
   t.regex(second.stderr, /^Error: data dir .* is already in use by another nomadish agent\n$/m);
 });
+
+test.serial("a frozen follower does not hold up writes, and a server without a majority refuses them", async (t) => {
+  const cluster = await TestCluster.start({ servers: 3 });
+  t.teardown(() => cluster.stop());
+  const leader = await cluster.waitForLeader();
+  const [first, second] = cluster.servers.filter((s) => s !== leader) as [typeof leader, typeof leader];
+  const client = cluster.client([leader.address]);
+
+  first.process?.kill("SIGSTOP");
+  const started = Date.now();
+  for (let i = 0; i < 50; i++) await put(client, `frozen/${i}`);
+  t.true(Date.now() - started < 5000, "writes went on with one follower frozen");
+  first.process?.kill("SIGCONT");
+
+  await cluster.kill(first);
+  await cluster.kill(second);
+  // Check-quorum: the leader steps down once it cannot hear from a majority.
+  await waitFor("the leader to step down", 5000, async () => ((await cluster.self(leader))?.raft?.leaderId === "" ? true : undefined));
+  const refused = await nomadish(["var", "put", "lonely", "v=1"], leader.address);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /no cluster leader/);
+
+  cluster.spawn(first);
+  cluster.spawn(second);
+  await cluster.waitForLeader();
+  t.deepEqual(await missing(cluster.client(), ["frozen/0", "frozen/49"]), []);
+  t.deepEqual(await missing(cluster.client(), ["lonely"]), ["lonely"]);
+});

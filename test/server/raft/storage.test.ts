@@ -1,0 +1,73 @@
+// The durable Raft log on LevelDB: what is persisted comes back after a reopen, a conflicting
+// suffix never survives, snapshots drop the entries they cover, and a held data dir is refused.
+
+import test from "ava";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Entry, Snapshot } from "../../../server/raft/core/index.js";
+import { RaftDiskStorage } from "../../../server/raft/storage.js";
+import { UserError } from "../../../shared/errors.js";
+
+const entry = (index: number, term: number, text = `e${index}`): Entry => ({ index, term, type: "normal", data: new TextEncoder().encode(text) });
+const dir = () => path.join(mkdtempSync(path.join(tmpdir(), "raft-disk-")), "raft");
+const text = (e: Entry | undefined) => (e ? new TextDecoder().decode(e.data) : undefined);
+
+test("entries and hard state survive closing and reopening", async (t) => {
+  const where = dir();
+  const disk = await RaftDiskStorage.open(where);
+  await disk.load();
+  await disk.persist({ entries: [entry(1, 1), entry(2, 1), { index: 3, term: 2, type: "noop", data: new Uint8Array() }], hardState: { term: 2, vote: "a", commit: 2 } }, true);
+  await disk.close();
+  const again = await RaftDiskStorage.open(where);
+  const state = await again.load();
+  t.deepEqual(state.hardState, { term: 2, vote: "a", commit: 2 });
+  t.deepEqual(state.entries.map((e) => [e.index, e.term, e.type, text(e)]), [[1, 1, "normal", "e1"], [2, 1, "normal", "e2"], [3, 2, "noop", ""]]);
+  t.is(state.snapshot, undefined);
+  await again.close();
+});
+
+test("appending from an earlier index replaces the whole conflicting suffix", async (t) => {
+  const where = dir();
+  const disk = await RaftDiskStorage.open(where);
+  await disk.load();
+  await disk.persist({ entries: [1, 2, 3, 4, 5].map((i) => entry(i, 1)) }, true);
+  await disk.persist({ entries: [entry(3, 2, "new3")] }, true);
+  await disk.close();
+  const again = await RaftDiskStorage.open(where);
+  const state = await again.load();
+  t.deepEqual(state.entries.map((e) => [e.index, e.term, text(e)]), [[1, 1, "e1"], [2, 1, "e2"], [3, 2, "new3"]]);
+  await again.close();
+});
+
+test("a snapshot replaces the entries it covers and is loaded with the rest of the log", async (t) => {
+  const where = dir();
+  const disk = await RaftDiskStorage.open(where);
+  await disk.load();
+  await disk.persist({ entries: [1, 2, 3, 4, 5, 6].map((i) => entry(i, 1)) }, true);
+  const snapshot: Snapshot = { meta: { index: 4, term: 1, membership: { voters: [{ id: "a", address: "127.0.0.1:1" }] } }, data: new TextEncoder().encode("state@4") };
+  await disk.compact(snapshot);
+  await disk.close();
+  const again = await RaftDiskStorage.open(where);
+  const state = await again.load();
+  t.deepEqual(state.snapshot?.meta, snapshot.meta);
+  t.is(new TextDecoder().decode(state.snapshot?.data), "state@4");
+  t.deepEqual(state.entries.map((e) => e.index), [5, 6]);
+  await again.close();
+});
+
+test("a data dir held by a running agent is refused with a clear error", async (t) => {
+  const where = dir();
+  const disk = await RaftDiskStorage.open(where);
+  const error = await t.throwsAsync(RaftDiskStorage.open(where), { instanceOf: UserError });
+  t.regex(error?.message ?? "", /already in use by another nomadish agent/);
+  await disk.close();
+});
+
+test("server metadata is stored beside the log", async (t) => {
+  const disk = await RaftDiskStorage.open(dir());
+  t.is(await disk.getMeta("server-id"), undefined);
+  await disk.putMeta("server-id", "abc");
+  t.is(await disk.getMeta("server-id"), "abc");
+  await disk.close();
+});
