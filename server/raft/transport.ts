@@ -4,6 +4,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../../proto/index.js";
+import { SERVER_CHANNEL_OPTIONS } from "../../shared/api/channel.js";
 import type { Logger } from "../../shared/log.js";
 import type { Member, Message, NodeId, Snapshot, SnapshotMessage } from "./core/index.js";
 import { messageFromWire, messageToWire } from "./wire.js";
@@ -41,11 +42,9 @@ export interface RaftTransportModules {
 export const RAFT_MAX_MESSAGE_BYTES = 64 << 20;
 
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  ...SERVER_CHANNEL_OPTIONS,
   "grpc.max_send_message_length": RAFT_MAX_MESSAGE_BYTES,
   "grpc.max_receive_message_length": RAFT_MAX_MESSAGE_BYTES,
-  "grpc.keepalive_time_ms": 10_000,
-  "grpc.initial_reconnect_backoff_ms": 50,
-  "grpc.max_reconnect_backoff_ms": 1000,
 };
 
 class PeerSender {

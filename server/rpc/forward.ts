@@ -3,6 +3,7 @@
 // instead of failing — so a failover looks like a short pause to clients.
 
 import * as grpc from "@grpc/grpc-js";
+import { SERVER_CHANNEL_OPTIONS } from "../../shared/api/channel.js";
 import type { Logger } from "../../shared/log.js";
 import type { NodeId } from "../raft/core/index.js";
 import { NotLeaderError, type RaftLoop } from "../raft/loop.js";
@@ -33,7 +34,7 @@ export class Forwarder {
   private client(address: string): grpc.Client {
     let client = this.clients.get(address);
     if (!client) {
-      client = new grpc.Client(address, grpc.credentials.createInsecure());
+      client = new grpc.Client(address, grpc.credentials.createInsecure(), SERVER_CHANNEL_OPTIONS);
       this.clients.set(address, client);
     }
     return client;

@@ -3,6 +3,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../../proto/index.js";
+import { SERVER_CHANNEL_OPTIONS } from "../../shared/api/channel.js";
 import type { Role } from "../raft/core/index.js";
 import type { ServerContext } from "./context.js";
 import { toServiceError } from "./errors.js";
@@ -55,7 +56,7 @@ export class PeerStatusCache {
   client(address: string): grpc.Client {
     let client = this.clients.get(address);
     if (!client) {
-      client = new grpc.Client(address, grpc.credentials.createInsecure());
+      client = new grpc.Client(address, grpc.credentials.createInsecure(), SERVER_CHANNEL_OPTIONS);
       this.clients.set(address, client);
     }
     return client;

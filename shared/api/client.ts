@@ -4,6 +4,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import { UserError } from "../errors.js";
+import { SERVER_CHANNEL_OPTIONS } from "./channel.js";
 import { isRetrySafe, isServiceError } from "./retry.js";
 
 export interface ApiClientOptions {
@@ -28,7 +29,7 @@ export class ApiClient {
   private preferred = 0;
 
   constructor(private readonly opts: ApiClientOptions) {
-    this.clients = opts.addresses.map((a) => new grpc.Client(a, grpc.credentials.createInsecure()));
+    this.clients = opts.addresses.map((a) => new grpc.Client(a, grpc.credentials.createInsecure(), SERVER_CHANNEL_OPTIONS));
   }
 
   get addresses(): readonly string[] {
