@@ -210,10 +210,6 @@ export class ServerAgent {
     return this.raft.propose(encodeCommand(command));
   }
 
-  status() {
-    return this.raft?.status();
-  }
-
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

@@ -74,7 +74,6 @@ export class RaftLoop {
   private readonly reads = new Map<string, Waiter<number>>();
   private readonly readyReads: { index: number; requestId: string }[] = [];
   private nextReadId = 0;
-  private readonly leaderListeners: ((leader: NodeId, term: number) => void)[] = [];
   private lastLeader: NodeId = "";
 
   private constructor(
@@ -250,13 +249,11 @@ export class RaftLoop {
     }
   }
 
+  /** A new leader counts as contact: "last contact" measures silence since it was known. */
   private noteLeader(leader: NodeId): void {
     if (leader === this.lastLeader) return;
     this.lastLeader = leader;
-    const status = this.node.status();
     if (leader !== "") this.lastLeaderContact = Date.now();
-    this.modules.logger.info(leader === this.opts.id ? "became leader" : leader ? "following a new leader" : "lost the leader", { term: status.term, leader });
-    for (const listener of this.leaderListeners) listener(leader, status.term);
   }
 
   private waiter<T>(what: string, onTimeout: () => void, resolve: (v: T) => void, reject: (e: Error) => void): Waiter<T> {
@@ -315,18 +312,10 @@ export class RaftLoop {
     this.kick();
   }
 
-  onLeaderChange(listener: (leader: NodeId, term: number) => void): void {
-    this.leaderListeners.push(listener);
-  }
-
   status(): RaftStatus & { applied: number; lastContactMs: number; lastSnapshotIndex: number } {
     const status = this.node.status();
     const lastContactMs = status.role === "leader" ? 0 : Date.now() - this.lastLeaderContact;
     return { ...status, applied: this.applied, lastContactMs, lastSnapshotIndex: this.snapshotIndex };
-  }
-
-  isLeader(): boolean {
-    return this.node.status().role === "leader";
   }
 
   stop(): void {

@@ -60,8 +60,9 @@ export class ApiClient {
         return response;
       } catch (err) {
         lastError = err;
-        const moveOn = kind === "read" ? isServiceError(err) && err.code === grpc.status.UNAVAILABLE || isServiceError(err) && err.code === grpc.status.DEADLINE_EXCEEDED : isRetrySafe(err);
-        if (!moveOn) break;
+        // A read changes nothing, so any server may be asked again; a write only if it was not applied.
+        const unreachable = isServiceError(err) && (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED);
+        if (!(kind === "read" ? unreachable : isRetrySafe(err))) break;
       }
     }
     throw describeFailure(lastError, this.opts.addresses);
