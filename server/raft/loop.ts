@@ -45,10 +45,19 @@ export interface RaftLoopModules {
   logger: Logger;
 }
 
+/** This server cannot take the request because it does not lead; nothing was applied. */
 export class NotLeaderError extends Error {
   override readonly name = "NotLeaderError";
   constructor(readonly leaderId: NodeId, reason = "not the leader") {
     super(leaderId ? `${reason}; the leader is ${leaderId}` : `${reason}; no leader is known right now`);
+  }
+}
+
+/** No leader appeared in time; nothing was applied, so another server may be asked. */
+export class NoLeaderError extends NotLeaderError {
+  override readonly message = "no cluster leader: the servers have not elected one (is a majority of them running?)";
+  constructor() {
+    super("");
   }
 }
 

@@ -6,8 +6,8 @@ import * as grpc from "@grpc/grpc-js";
 import { SERVER_CHANNEL_OPTIONS } from "../../shared/api/channel.js";
 import type { Logger } from "../../shared/log.js";
 import type { NodeId } from "../raft/core/index.js";
-import { NotLeaderError, type RaftLoop } from "../raft/loop.js";
-import { RpcError, isRetrySafe, toServiceError } from "./errors.js";
+import { NoLeaderError, NotLeaderError, type RaftLoop } from "../raft/loop.js";
+import { isRetrySafe, toServiceError } from "./errors.js";
 
 const FORWARDED = "x-nomadish-forwarded";
 
@@ -45,7 +45,7 @@ export class Forwarder {
     for (;;) {
       const leader = this.modules.raft()?.status().leader ?? "";
       if (leader !== "") return leader;
-      if (Date.now() >= deadline) throw new RpcError(grpc.status.UNAVAILABLE, "no cluster leader: the servers have not elected one (is a majority of them running?)");
+      if (Date.now() >= deadline) throw new NoLeaderError();
       await new Promise((r) => setTimeout(r, 10));
     }
   }
