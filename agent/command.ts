@@ -22,7 +22,7 @@ function positiveInt(flags: ParsedFlags, name: string, fallback: number): number
 }
 
 export function serverOptionsFrom(flags: ParsedFlags, io: CommandIO): ServerOptions {
-  if (!flags.bools.has("server")) throw new UserError("nomadish agent needs a mode: -server (client agents are not available in this build)");
+  if (!flags.bools.has("server")) throw new UserError("nomadish agent needs -server (client agents are not supported yet)");
   const dataDir = flags.strings.get("data-dir");
   if (!dataDir) throw new UserError("-data-dir is required: the server keeps its Raft log there");
   const retryJoin = (flags.lists.get("retry-join") ?? []).flatMap((v) => v.split(",")).map((a) => a.trim()).filter((a) => a !== "");
