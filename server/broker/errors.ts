@@ -16,11 +16,3 @@ export class EvalTokenMismatchError extends Error {
     super(`evaluation ${evalId} was redelivered; this token is from an earlier delivery and is no longer valid`);
   }
 }
-
-/** The broker is not enabled (this server is not the leader, or it stepped down). */
-export class BrokerDisabledError extends Error {
-  override readonly name = "BrokerDisabledError";
-  constructor(what = "eval broker") {
-    super(`${what} is disabled: this server is not the leader`);
-  }
-}
