@@ -1,6 +1,7 @@
 // Fake timers the tests advance by hand, and evaluations with defaults.
 
 import type { Evaluation } from "../../../shared/model/index.js";
+import { evaluation as baseEvaluation } from "../../support/model.js";
 import type { BrokerTimers } from "../../../server/broker/index.js";
 
 export class FakeTimers implements BrokerTimers {
@@ -47,32 +48,7 @@ let evalSeq = 0;
 
 export function evaluation(overrides: Partial<Evaluation> = {}): Evaluation {
   evalSeq++;
-  return {
-    id: `eval-${evalSeq}`,
-    namespace: "default",
-    priority: 50,
-    type: "service",
-    triggeredBy: "job-register",
-    jobId: `job-${evalSeq}`,
-    jobModifyIndex: 1,
-    nodeId: "",
-    nodeModifyIndex: 0,
-    deploymentId: "",
-    status: "pending",
-    statusDescription: "",
-    waitUntilMs: 0,
-    nextEval: "",
-    previousEval: "",
-    blockedEval: "",
-    failedTgAllocs: {},
-    classEligibility: {},
-    escapedComputedClass: false,
-    queuedAllocations: {},
-    snapshotIndex: 0,
-    createIndex: evalSeq,
-    modifyIndex: evalSeq,
-    createTimeMs: 0,
-    modifyTimeMs: 0,
-    ...overrides,
-  };
+  return baseEvaluation(`eval-${evalSeq}`, `job-${evalSeq}`, {
+    jobModifyIndex: 1, createIndex: evalSeq, modifyIndex: evalSeq, createTimeMs: 0, modifyTimeMs: 0, ...overrides,
+  });
 }

@@ -1,117 +1,18 @@
 // Small clusters for placement tests: nodes, jobs, an in-memory cluster view and a plan that
 // the tests extend placement by placement, as a scheduler would.
 
-import type { AllocatedResources, Allocation, Job, Node, Task, TaskGroup } from "../../../shared/model/index.js";
+import type { AllocatedResources, Allocation, Job, Node, TaskGroup } from "../../../shared/model/index.js";
+import { job, node } from "../../support/model.js";
 import {
   PlacementEngine, type PlacedNode, type Placement, type PlacementEngineOptions, type PlacementState, type PlanView,
 } from "../../../server/scheduler/index.js";
 
-export function task(name = "server", overrides: Partial<Task> = {}, resources: Partial<Task["resources"]> = {}): Task {
-  return {
-    name,
-    driver: "mock",
-    user: "",
-    config: {},
-    env: {},
-    meta: {},
-    resources: { cpuMhz: 500, cores: 0, memoryMb: 256, memoryMaxMb: 0, diskMb: 0, networks: [], devices: [], ...resources },
-    restartPolicy: { attempts: 2, intervalMs: 1_800_000, delayMs: 15_000, mode: "fail", renderTemplates: false },
-    services: [],
-    templates: [],
-    artifacts: [],
-    constraints: [],
-    affinities: [],
-    logConfig: { maxFiles: 10, maxFileSizeMb: 10, disabled: false },
-    killTimeoutMs: 5_000,
-    killSignal: "",
-    shutdownDelayMs: 0,
-    leader: false,
-    kind: "",
-    volumeMounts: [],
-    identities: [],
-    ...overrides,
-  };
-}
-
-export function group(name = "web", count = 1, overrides: Partial<TaskGroup> = {}): TaskGroup {
-  return {
-    name,
-    count,
-    constraints: [],
-    affinities: [],
-    spreads: [],
-    tasks: [task()],
-    restartPolicy: { attempts: 2, intervalMs: 1_800_000, delayMs: 15_000, mode: "fail", renderTemplates: false },
-    ephemeralDisk: { sizeMb: 300, sticky: false, migrate: false },
-    networks: [],
-    services: [],
-    volumes: {},
-    meta: {},
-    shutdownDelayMs: 0,
-    preventRescheduleOnLost: false,
-    ...overrides,
-  };
-}
-
-export function job(id = "web", overrides: Partial<Job> = {}): Job {
-  return {
-    id,
-    name: id,
-    namespace: "default",
-    region: "global",
-    type: "service",
-    priority: 50,
-    allAtOnce: false,
-    datacenters: ["dc1"],
-    nodePool: "default",
-    constraints: [],
-    affinities: [],
-    spreads: [],
-    taskGroups: [group()],
-    meta: {},
-    stop: false,
-    status: "pending",
-    version: 0,
-    submitTimeMs: 1_700_000_000_000,
-    createIndex: 0,
-    modifyIndex: 0,
-    jobModifyIndex: 0,
-    ...overrides,
-  };
-}
+export { group, job, node, task } from "../../support/model.js";
 
 /** A job with one group; returns both. */
 export function jobWith(g: TaskGroup, overrides: Partial<Job> = {}): { job: Job; group: TaskGroup } {
   const j = job(overrides.id ?? "web", { ...overrides, taskGroups: [g] });
   return { job: j, group: g };
-}
-
-export function node(id: string, overrides: Partial<Node> = {}, resources: Partial<Node["resources"]> = {}): Node {
-  return {
-    id,
-    secretId: `${id}-secret`,
-    name: id,
-    datacenter: "dc1",
-    nodePool: "default",
-    nodeClass: "",
-    httpAddr: "127.0.0.1:4646",
-    attributes: { "kernel.name": "linux", "cpu.arch": "amd64", "driver.mock": "1" },
-    meta: {},
-    resources: {
-      cpuMhz: 4000, cores: 4, memoryMb: 8192, diskMb: 100_000,
-      networks: [{ mode: "host", device: "eth0", ip: "10.0.0.1", mbits: 1000 }], devices: [], ...resources,
-    },
-    reserved: { cpuMhz: 0, memoryMb: 0, diskMb: 0, reservedHostPorts: "" },
-    drivers: { mock: { detected: true, healthy: true, healthDescription: "", attributes: {} } },
-    status: "ready",
-    statusDescription: "",
-    schedulingEligibility: "eligible",
-    computedClass: "",
-    statusUpdatedAtMs: 1_700_000_000_000,
-    createIndex: 0,
-    modifyIndex: 0,
-    ...overrides,
-  };
 }
 
 /** `count` nodes named `${prefix}-0`… with the same overrides. */

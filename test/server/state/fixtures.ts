@@ -1,134 +1,24 @@
 // Small domain objects for state store tests, and a store that numbers its own Raft indexes.
 
-import type {
-  Allocation, Deployment, DeploymentState, Evaluation, Job, Node, TaskGroup,
-} from "../../../shared/model/index.js";
+import type { Allocation, Deployment, DeploymentState, Job, Node, TaskGroup } from "../../../shared/model/index.js";
+import { group as baseGroup, job as baseJob, node as baseNode, task } from "../../support/model.js";
+
+export { evaluation } from "../../support/model.js";
 import {
   StateStore, type AllocationInput, type ApplyResult, type StateCommand, type StateStoreOptions,
 } from "../../../server/state/index.js";
 
+/** The state tests' group: one small mock task that runs for 10 s. */
 export function group(name = "web", count = 1): TaskGroup {
-  return {
-    name,
-    count,
-    constraints: [],
-    affinities: [],
-    spreads: [],
-    tasks: [{
-      name: "server",
-      driver: "mock",
-      user: "",
-      config: { run_for: "10s" },
-      env: {},
-      meta: {},
-      resources: { cpuMhz: 100, cores: 0, memoryMb: 64, memoryMaxMb: 0, diskMb: 0, networks: [], devices: [] },
-      restartPolicy: { attempts: 2, intervalMs: 1_800_000, delayMs: 15_000, mode: "fail", renderTemplates: false },
-      services: [],
-      templates: [],
-      artifacts: [],
-      constraints: [],
-      affinities: [],
-      logConfig: { maxFiles: 10, maxFileSizeMb: 10, disabled: false },
-      killTimeoutMs: 5_000,
-      killSignal: "",
-      shutdownDelayMs: 0,
-      leader: false,
-      kind: "",
-      volumeMounts: [],
-      identities: [],
-    }],
-    restartPolicy: { attempts: 2, intervalMs: 1_800_000, delayMs: 15_000, mode: "fail", renderTemplates: false },
-    ephemeralDisk: { sizeMb: 300, sticky: false, migrate: false },
-    networks: [],
-    services: [],
-    volumes: {},
-    meta: {},
-    shutdownDelayMs: 0,
-    preventRescheduleOnLost: false,
-  };
+  return baseGroup(name, count, { tasks: [task("server", { config: { run_for: "10s" } }, { cpuMhz: 100, memoryMb: 64 })] });
 }
 
 export function job(id = "web", overrides: Partial<Job> = {}): Job {
-  return {
-    id,
-    name: id,
-    namespace: "default",
-    region: "global",
-    type: "service",
-    priority: 50,
-    allAtOnce: false,
-    datacenters: ["dc1"],
-    nodePool: "default",
-    constraints: [],
-    affinities: [],
-    spreads: [],
-    taskGroups: [group()],
-    meta: {},
-    stop: false,
-    status: "pending",
-    version: 0,
-    submitTimeMs: 1_700_000_000_000,
-    createIndex: 0,
-    modifyIndex: 0,
-    jobModifyIndex: 0,
-    ...overrides,
-  };
+  return baseJob(id, { taskGroups: [group()], ...overrides });
 }
 
 export function node(id = "node-1", overrides: Partial<Node> = {}): Node {
-  return {
-    id,
-    secretId: `${id}-secret`,
-    name: id,
-    datacenter: "dc1",
-    nodePool: "default",
-    nodeClass: "",
-    httpAddr: "127.0.0.1:4646",
-    attributes: { "kernel.name": "linux", "cpu.arch": "amd64" },
-    meta: {},
-    resources: { cpuMhz: 4000, cores: 4, memoryMb: 8192, diskMb: 100_000, networks: [], devices: [] },
-    reserved: { cpuMhz: 0, memoryMb: 0, diskMb: 0, reservedHostPorts: "" },
-    drivers: { mock: { detected: true, healthy: true, healthDescription: "", attributes: {} } },
-    status: "ready",
-    statusDescription: "",
-    schedulingEligibility: "eligible",
-    computedClass: "v1:1",
-    statusUpdatedAtMs: 1_700_000_000_000,
-    createIndex: 0,
-    modifyIndex: 0,
-    ...overrides,
-  };
-}
-
-export function evaluation(id: string, jobId = "web", overrides: Partial<Evaluation> = {}): Evaluation {
-  return {
-    id,
-    namespace: "default",
-    priority: 50,
-    type: "service",
-    triggeredBy: "job-register",
-    jobId,
-    jobModifyIndex: 0,
-    nodeId: "",
-    nodeModifyIndex: 0,
-    deploymentId: "",
-    status: "pending",
-    statusDescription: "",
-    waitUntilMs: 0,
-    nextEval: "",
-    previousEval: "",
-    blockedEval: "",
-    failedTgAllocs: {},
-    classEligibility: {},
-    escapedComputedClass: false,
-    queuedAllocations: {},
-    snapshotIndex: 0,
-    createIndex: 0,
-    modifyIndex: 0,
-    createTimeMs: 1_700_000_000_000,
-    modifyTimeMs: 1_700_000_000_000,
-    ...overrides,
-  };
+  return baseNode(id, { attributes: { "kernel.name": "linux", "cpu.arch": "amd64" }, computedClass: "v1:1", ...overrides }, { networks: [] });
 }
 
 export function allocation(id: string, of: Job, nodeId = "node-1", overrides: Partial<Allocation> = {}): Allocation {
