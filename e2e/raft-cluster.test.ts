@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../proto/index.js";
+import { RAFT_MAX_MESSAGE_BYTES } from "../server/raft/transport.js";
 import { repoPath } from "../test/paths.js";
 import { TestCluster, waitFor } from "../test/support/cluster.js";
 import { missing, put } from "../test/support/writes.js";
@@ -120,7 +121,7 @@ test.serial("leadership can be transferred and a peer removed", async (t) => {
   t.regex(unknown.stderr, /peer "nope" not found/);
 });
 
-test.serial("messages from another cluster, malformed messages and stale terms are refused without harm", async (t) => {
+test.serial("messages from another cluster, malformed or oversized messages and stale terms are refused without harm", async (t) => {
   const cluster = await TestCluster.start({ servers: 3 });
   t.teardown(() => cluster.stop());
   const leader = await cluster.waitForLeader();
@@ -147,6 +148,16 @@ test.serial("messages from another cluster, malformed messages and stale terms a
     stream.write({ clusterId, fromAddress: "", from: "intruder", to: "someone-else", term, body: { $case: "timeoutNow", timeoutNow: {} } });
     stream.end();
   });
+
+  // A message over the size limit is refused by gRPC before it is read.
+  const oversized = await new Promise<grpc.ServiceError | null>((resolve) => {
+    const stream = raw.messages((err) => resolve(err));
+    stream.on("error", () => {});
+    const data = Buffer.alloc(RAFT_MAX_MESSAGE_BYTES + 1024);
+    stream.write({ clusterId, fromAddress: "", from: "intruder", to: id, term, body: { $case: "append", append: { prevLogIndex: 0, prevLogTerm: 0, leaderCommit: 0, seq: 1, entries: [{ index: 1, term, type: pb.EntryType.NORMAL, data }] } } });
+    stream.end();
+  });
+  t.is(oversized?.code, grpc.status.RESOURCE_EXHAUSTED);
 
   // The cluster carries on: same leader, writes still work.
   const client = cluster.client();

@@ -204,7 +204,11 @@ export class RaftTransport {
           this.modules.deliver(message);
         });
         call.on("end", () => finish(null));
-        call.on("error", () => finish(null));
+        call.on("error", (err: Error) => {
+          // e.g. a message over the size limit: gRPC drops the stream; the peer reconnects.
+          this.modules.logger.warn("a raft message stream failed", { error: err.message });
+          finish(null);
+        });
       },
       installSnapshot: (call, callback) => {
         const chunks: Buffer[] = [];
