@@ -17,11 +17,6 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** Nomad shows 8-character ids unless -verbose. */
-export function shortId(id: string, verbose = false): string {
-  return verbose ? id : id.slice(0, 8);
-}
-
 export function formatTime(ms: number): string {
   return ms > 0 ? new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC") : "";
 }
