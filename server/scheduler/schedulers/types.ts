@@ -1,0 +1,43 @@
+// What a scheduler reads (one evaluation and a state snapshot) and what it hands back to the
+// worker: a plan for the plan applier and the evaluations to write.
+
+import type { Allocation, Deployment, Evaluation, Job, Node, Plan } from "../../../shared/model/index.js";
+import type { SchedulerAlgorithm } from "../options.js";
+
+/** The read side of a state snapshot that the schedulers use; `StateSnapshot` satisfies it. */
+export interface SchedulerSnapshot {
+  /** Raft index the snapshot was taken at; becomes `Plan.snapshotIndex`. */
+  readonly index: number;
+  job(namespace: string, id: string): Job | undefined;
+  nodes(): Node[];
+  allocsByJob(namespace: string, jobId: string): Allocation[];
+  allocsByNode(nodeId: string): Allocation[];
+  latestDeploymentByJob(namespace: string, jobId: string): Deployment | undefined;
+}
+
+export interface SchedulerInput {
+  eval: Evaluation;
+  snapshot: SchedulerSnapshot;
+  /** The current time (ms since epoch): creation times, reschedule decisions, deadlines. */
+  nowMs: number;
+  /** A fresh unique id for each allocation, evaluation and deployment created. */
+  newId: () => string;
+  config: { algorithm: SchedulerAlgorithm };
+}
+
+export interface SchedulerResult {
+  plan: Plan;
+  /** The processed evaluation with its outcome (status, failures, queued allocations). */
+  evalUpdate: Evaluation;
+  /** A new `blocked` evaluation to retry failed placements when capacity frees. */
+  blockedEval?: Evaluation;
+  /**
+   * The evaluation was itself a blocked one and placements still fail: the worker re-blocks it
+   * (`evalUpdate` carries the refreshed class eligibility) instead of creating another.
+   */
+  reblock: boolean;
+  /** Delayed evaluations (reschedules, disconnect timeouts); each has `waitUntilMs`. */
+  followupEvals: Evaluation[];
+  /** The deployment the plan creates, if any (also in `plan.deployment`). */
+  createdDeployment?: Deployment;
+}
