@@ -1,6 +1,7 @@
 // How CLI commands reach the servers: -address or NOMADISH_ADDR (comma-separated), falling back
 // to the local default, through the shared API client.
 
+import type * as pb from "../proto/index.js";
 import { ApiClient, parseAddresses } from "../shared/api/client.js";
 import type { FlagSpec, ParsedFlags } from "./flags.js";
 import type { CommandIO } from "./command.js";
@@ -17,6 +18,13 @@ export const ADDRESS_FLAG: FlagSpec = {
 
 export const JSON_FLAG: FlagSpec = { name: "json", kind: "bool", help: "Prints the result as JSON." };
 export const STALE_FLAG: FlagSpec = { name: "stale", kind: "bool", help: "Lets any server answer from its own state instead of the leader's." };
+
+/** Read options from the command's flags: a linearizable read unless -stale. */
+export function queryOptions(flags: ParsedFlags): pb.QueryOptions {
+  return { minIndex: 0, maxWaitMs: 0, stale: flags.bools.has("stale"), namespace: "", region: "" };
+}
+
+export const WRITE_OPTIONS: pb.WriteOptions = { namespace: "", region: "" };
 
 /** An API client for the command's servers; the command closes it when done. */
 export function apiClient(flags: ParsedFlags, io: CommandIO): ApiClient {

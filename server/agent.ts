@@ -98,8 +98,7 @@ export class ServerAgent {
       const agent = new ServerAgent(opts, id, address, clusterId, disk, logger, version);
       await listen(agent.grpcServer, address);
       logger.info("server listening", { id, address, dataDir: opts.dataDir });
-      const stored = await disk.load();
-      if (stored.entries.length > 0 || stored.snapshot) await agent.startRaft();
+      if (await disk.hasState()) await agent.startRaft();
       else void agent.form();
       return agent;
     } catch (err) {
@@ -145,9 +144,12 @@ export class ServerAgent {
         .filter((a): a is pb.StatusSelfResponse => a !== undefined);
       const member = answers.find((a) => a.clusterId !== "" && a.member);
       const founders = member?.raft?.membership?.voters ?? [];
-      if (member && founders.some((v) => v.id === this.id)) {
+      const founding = member !== undefined && clusterIdFor({ voters: founders }) === member.clusterId;
+      if (member && founding && founders.some((v) => v.id === this.id)) {
         // The cluster was founded with us in it while we were still looking: write the same
-        // first entry the others wrote, so every founder starts from one identical log.
+        // first entry the others wrote, so every founder starts from one identical log. (Once
+        // the configuration has changed, a server with an empty log joins instead: a first
+        // entry written from the current configuration would differ from the cluster's.)
         await this.found({ voters: founders.map((v) => ({ id: v.id, address: v.address })) }, member.clusterId);
         return;
       }

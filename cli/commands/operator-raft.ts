@@ -2,7 +2,7 @@
 
 import * as pb from "../../proto/index.js";
 import { UserError } from "../../shared/errors.js";
-import { ADDRESS_FLAG, JSON_FLAG, STALE_FLAG, withClient } from "../api.js";
+import { ADDRESS_FLAG, JSON_FLAG, queryOptions, STALE_FLAG, withClient } from "../api.js";
 import type { Command, CommandGroup } from "../command.js";
 import { columns, json } from "../format.js";
 
@@ -24,7 +24,7 @@ With -json it also shows each server's term, commit and applied index, last log 
 the leader's match index for it and how long ago it was last heard from.`,
   flags: [ADDRESS_FLAG, STALE_FLAG, JSON_FLAG],
   run: (flags, io) => withClient(flags, io, async (client) => {
-    const response = await client.call(pb.OperatorService.raftListPeers, { options: { minIndex: 0, maxWaitMs: 0, stale: flags.bools.has("stale"), namespace: "", region: "" } }, "read");
+    const response = await client.call(pb.OperatorService.raftListPeers, { options: queryOptions(flags) }, "read");
     if (flags.bools.has("json")) {
       io.stdout(json(response.peers.map((p) => ({
         Node: p.name, ID: p.id, Address: p.address, State: STATE_NAMES[p.state] ?? "unknown", Voter: p.voter, Leader: p.leader,

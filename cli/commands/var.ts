@@ -2,7 +2,7 @@
 
 import * as pb from "../../proto/index.js";
 import { UserError } from "../../shared/errors.js";
-import { ADDRESS_FLAG, JSON_FLAG, STALE_FLAG, withClient } from "../api.js";
+import { ADDRESS_FLAG, JSON_FLAG, queryOptions, STALE_FLAG, withClient, WRITE_OPTIONS } from "../api.js";
 import type { Command, CommandGroup } from "../command.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 import { columns, formatTime, json, keyValues } from "../format.js";
@@ -19,10 +19,6 @@ function checkIndex(flags: ParsedFlags): number | undefined {
   return Number(text);
 }
 
-function queryOptions(flags: ParsedFlags): pb.QueryOptions {
-  return { minIndex: 0, maxWaitMs: 0, stale: flags.bools.has("stale"), namespace: "", region: "" };
-}
-
 function describe(v: pb.Variable, withItems: boolean): string {
   const head = keyValues([
     ["Namespace", v.namespace], ["Path", v.path], ["Create Time", formatTime(v.createTimeMs)], ["Check Index", String(v.modifyIndex)],
@@ -32,8 +28,9 @@ function describe(v: pb.Variable, withItems: boolean): string {
   return `${head}\nItems\n${items.length > 0 ? keyValues(items) : "(none)\n"}`;
 }
 
-function asJson(v: pb.Variable): unknown {
-  return { Namespace: v.namespace, Path: v.path, CreateIndex: v.createIndex, ModifyIndex: v.modifyIndex, CreateTime: v.createTimeMs, ModifyTime: v.modifyTimeMs, Items: v.items };
+function asJson(v: pb.Variable, withItems = true): unknown {
+  const meta = { Namespace: v.namespace, Path: v.path, CreateIndex: v.createIndex, ModifyIndex: v.modifyIndex, CreateTime: v.createTimeMs, ModifyTime: v.modifyTimeMs };
+  return withItems ? { ...meta, Items: v.items } : meta;
 }
 
 const put: Command = {
@@ -52,7 +49,7 @@ const put: Command = {
       items[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
     const index = checkIndex(flags);
-    const response = await client.call(pb.VariablesService.put, { path, items, ...(index === undefined ? {} : { checkIndex: index }), options: { namespace: "", region: "" } }, "write");
+    const response = await client.call(pb.VariablesService.put, { path, items, ...(index === undefined ? {} : { checkIndex: index }), options: WRITE_OPTIONS }, "write");
     if (response.conflict) {
       throw new UserError(`check-and-set conflict: the variable's modify index is ${response.variable?.modifyIndex ?? "none (it does not exist)"}, not ${index}`);
     }
@@ -87,7 +84,7 @@ const list: Command = {
   run: (flags, io) => withClient(flags, io, async (client) => {
     const prefix = flags.args[0] ?? "";
     const { variables } = await client.call(pb.VariablesService.list, { prefix, options: queryOptions(flags) }, "read");
-    if (flags.bools.has("json")) io.stdout(json(variables.map((v) => ({ ...(asJson(v) as object), Items: undefined }))));
+    if (flags.bools.has("json")) io.stdout(json(variables.map((v) => asJson(v, false))));
     else if (variables.length === 0) io.stdout("No matching variables found\n");
     else io.stdout(columns([["Namespace", "Path", "Last Updated"], ...variables.map((v) => [v.namespace, v.path, formatTime(v.modifyTimeMs)])]));
     return 0;
@@ -104,7 +101,7 @@ const purge: Command = {
     const [path] = flags.args;
     if (!path || flags.args.length > 1) throw new UserError("usage: nomadish var purge [options] <path>");
     const index = checkIndex(flags);
-    const response = await client.call(pb.VariablesService.delete, { path, ...(index === undefined ? {} : { checkIndex: index }), options: { namespace: "", region: "" } }, "write");
+    const response = await client.call(pb.VariablesService.delete, { path, ...(index === undefined ? {} : { checkIndex: index }), options: WRITE_OPTIONS }, "write");
     if (response.conflict) throw new UserError(`check-and-set conflict: the variable's modify index is ${response.current?.modifyIndex ?? "none"}, not ${index}`);
     io.stdout(`Successfully purged variable "${path}"\n`);
     return 0;

@@ -84,6 +84,11 @@ export class RaftDiskStorage {
     return new RaftDiskStorage(db);
   }
 
+  /** Whether this server ever took part in a cluster (every Raft start writes a hard state). */
+  async hasState(): Promise<boolean> {
+    return (await this.db.get(HARD_STATE_KEY)) !== undefined || (await this.db.get(SNAPSHOT_KEY)) !== undefined;
+  }
+
   async load(): Promise<StoredRaftState> {
     const state: StoredRaftState = { entries: [] };
     const hardState = await this.db.get(HARD_STATE_KEY);

@@ -132,22 +132,9 @@ export function allocMetricToWire(m: AllocMetric): pb.AllocMetric {
   };
 }
 
+/** The wire message has the model's shape, so decoding is the same copy. */
 export function allocMetricFromWire(m: pb.AllocMetric): AllocMetric {
-  return {
-    nodesEvaluated: m.nodesEvaluated,
-    nodesFiltered: m.nodesFiltered,
-    nodesInPool: m.nodesInPool,
-    nodesAvailable: { ...m.nodesAvailable },
-    classFiltered: { ...m.classFiltered },
-    constraintFiltered: { ...m.constraintFiltered },
-    nodesExhausted: m.nodesExhausted,
-    classExhausted: { ...m.classExhausted },
-    dimensionExhausted: { ...m.dimensionExhausted },
-    quotaExhausted: [...m.quotaExhausted],
-    scoreMetaData: m.scoreMetaData.map((s) => ({ nodeId: s.nodeId, scores: { ...s.scores }, normScore: s.normScore })),
-    allocationTimeMs: m.allocationTimeMs,
-    coalescedFailures: m.coalescedFailures,
-  };
+  return allocMetricToWire(m);
 }
 
 function rescheduleEventToWire(e: RescheduleEvent): pb.RescheduleEvent {

@@ -949,7 +949,11 @@ export class RaftNode {
     const next = this.log.lastIndex() + 1;
     for (const id of this.voters) {
       if (id === this.id || this.progress.has(id)) continue;
-      this.progress.set(id, new Progress(next, this.opts.maxInflightAppends));
+      const pr = new Progress(next, this.opts.maxInflightAppends);
+      // A server just added has had no chance to answer yet: check-quorum must not count it as
+      // lost before a whole election timeout has passed.
+      pr.recentActive = true;
+      this.progress.set(id, pr);
       this.peersPending.add(id);
     }
     for (const id of [...this.progress.keys()]) {

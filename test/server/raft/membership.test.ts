@@ -39,6 +39,22 @@ test("adding a voter: the new membership is in force as soon as it is appended, 
   t.is(c.raft("a").status().commit, 4);
 });
 
+test("a server just added counts as active until it has had an election timeout to answer (check-quorum)", (t) => {
+  const c = new Cluster(["a", "b", "c"]);
+  c.elect("a");
+  c.stabilize();
+  c.crash("c");
+  c.run(12); // past a check-quorum boundary: c no longer counts as active
+  c.addServer("d");
+  t.like(c.raft("a").proposeMembership({ type: "add", member: { id: "d", address: "d:4647" } }), { ok: true });
+  // Four voters need three: a, b and the new d, which has not answered anything yet.
+  c.tick(10, ["a"]);
+  t.is(c.raft("a").status().role, "leader");
+  c.run(3);
+  t.deepEqual(voters(c, "d"), ["a", "b", "c", "d"]);
+  t.is(c.raft("a").status().role, "leader");
+});
+
 test("only one membership change may be uncommitted at a time", (t) => {
   const c = new Cluster(["a", "b", "c"]);
   c.elect("a");

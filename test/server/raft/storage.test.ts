@@ -71,3 +71,14 @@ test("server metadata is stored beside the log", async (t) => {
   t.is(await disk.getMeta("server-id"), "abc");
   await disk.close();
 });
+
+test("a server that never held Raft state is told apart from one that did", async (t) => {
+  const where = dir();
+  const disk = await RaftDiskStorage.open(where);
+  t.false(await disk.hasState());
+  await disk.putMeta("server-id", "abc");
+  t.false(await disk.hasState());
+  await disk.persist({ entries: [], hardState: { term: 2, vote: "", commit: 0 } }, true);
+  t.true(await disk.hasState());
+  await disk.close();
+});
