@@ -204,3 +204,25 @@ test.serial("a frozen follower does not hold up writes, and a server without a m
   t.deepEqual(await missing(cluster.client(), ["frozen/0", "frozen/49"]), []);
   t.deepEqual(await missing(cluster.client(), ["lonely"]), ["lonely"]);
 });
+
+test.serial("a new server joins while another is down, and the cluster keeps taking writes", async (t) => {
+  const cluster = await TestCluster.start({ servers: 3 });
+  t.teardown(() => cluster.stop());
+  const leader = await cluster.waitForLeader();
+  const down = cluster.servers.find((s) => s !== leader) ?? leader;
+  await cluster.kill(down);
+  const added = await cluster.addServer();
+  const addedId = await waitFor("the new server to start", 10_000, async () => (await cluster.self(added))?.member?.id);
+  // Four voters with one down: the new server's acknowledgements are what make a majority.
+  await waitFor("the new server to be a voter", 15_000, async () => {
+    const peers = await nomadish(["operator", "raft", "list-peers", "-json"], leader.address);
+    const ids = peers.code === 0 ? (JSON.parse(peers.stdout) as { ID: string }[]).map((p) => p.ID) : [];
+    return ids.length === 4 && ids.includes(addedId) ? true : undefined;
+  });
+  const client = cluster.client(cluster.servers.filter((s) => s !== down).map((s) => s.address));
+  await put(client, "after-join");
+  t.deepEqual(await missing(client, ["after-join"]), []);
+  const fromNew = cluster.client([added.address]);
+  await waitFor("the new server to apply the write", 10_000, async () => ((await missing(fromNew, ["after-join"], true)).length === 0 ? true : undefined));
+  t.pass();
+});

@@ -139,13 +139,13 @@ export class ServerAgent {
   private async form(): Promise<void> {
     const self: Member = { id: this.id, address: this.address };
     let waitingLogged = false;
-    while (!this.stopped && !this.raft) {
+    while (!this.stopped) {
       const answers = (await Promise.all(this.opts.retryJoin.filter((a) => a !== this.address).map((a) => this.peers.ask(a, 500))))
         .filter((a): a is pb.StatusSelfResponse => a !== undefined);
       const member = answers.find((a) => a.clusterId !== "" && a.member);
       const founders = member?.raft?.membership?.voters ?? [];
       const founding = member !== undefined && clusterIdFor({ voters: founders }) === member.clusterId;
-      if (member && founding && founders.some((v) => v.id === this.id)) {
+      if (member && founding && !this.raft && founders.some((v) => v.id === this.id)) {
         // The cluster was founded with us in it while we were still looking: write the same
         // first entry the others wrote, so every founder starts from one identical log. (Once
         // the configuration has changed, a server with an empty log joins instead: a first
@@ -187,24 +187,27 @@ export class ServerAgent {
    * brings the configuration, the server knows the members from the one it asked.
    */
   private async join(memberAddress: string, clusterId: string, members: readonly pb.RaftMember[]): Promise<boolean> {
+    // Raft runs before the request: the configuration that adds us needs our acknowledgements
+    // to commit (with a server down, no majority exists without us).
+    this.transport.setPeers(members.map((m) => ({ id: m.id, address: m.address })));
+    this.clusterId = clusterId;
+    if (!this.raft) await this.startRaft();
     const method = pb.OperatorService.addPeer;
     const client = this.peers.client(memberAddress);
     const ok = await new Promise<boolean>((resolve) => {
       client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize,
-        { peerId: this.id, address: this.address, voter: true }, new grpc.Metadata(), { deadline: Date.now() + 5000 },
+        { peerId: this.id, address: this.address, voter: true }, new grpc.Metadata(), { deadline: Date.now() + 15_000 },
         (err) => {
           if (err) this.logger.warn("could not join the cluster yet", { via: memberAddress, error: err.details });
           resolve(!err);
         });
     });
     if (!ok) return false;
-    this.transport.setPeers(members.map((m) => ({ id: m.id, address: m.address })));
-    this.clusterId = clusterId;
     await this.disk.putMeta("cluster-id", clusterId);
     this.logger.info("joined the cluster", { cluster: clusterId, via: memberAddress });
-    await this.startRaft();
     return true;
   }
+
 
   /** Replicates a state command through the leader's log; for handlers already on the leader. */
   private propose(command: StateCommand): Promise<{ index: number; result: unknown }> {

@@ -77,7 +77,10 @@ export class RaftLoop {
   private stopped = false;
   private applied: number;
   private snapshotIndex: number;
-  private membership: Membership;
+  /** Membership as of the applied index: what a snapshot records. */
+  private appliedMembership: Membership;
+  /** The membership last handed to the transport (in force as soon as appended, §4.1). */
+  private announcedPeers = "";
   private lastLeaderContact = Date.now();
   private readonly proposals = new Map<number, { term: number } & Waiter<{ index: number; result: unknown }>>();
   private readonly reads = new Map<string, Waiter<number>>();
@@ -95,7 +98,7 @@ export class RaftLoop {
     this.applied = snapshot?.meta.index ?? 0;
     this.snapshotIndex = this.applied;
     if (snapshot) modules.fsm.restore(snapshot.data);
-    this.membership = memory.initialState().membership;
+    this.appliedMembership = memory.initialState().membership;
     this.node = new RaftNode(
       {
         id: opts.id, electionTicks: opts.electionTicks, heartbeatTicks: opts.heartbeatTicks, preVote: true, checkQuorum: true,
@@ -103,7 +106,7 @@ export class RaftLoop {
       },
       { storage: memory, rng, logger: modules.logger },
     );
-    modules.membershipChanged(this.membership);
+    this.announcePeers();
   }
 
   /** Loads the durable log into memory, restores the state machine from the snapshot, starts ticking. */
@@ -170,6 +173,9 @@ export class RaftLoop {
     // A leader may send its entries while it writes them to its own disk (Raft dissertation
     // §10.2.1): its term and vote are already durable, and it counts its own copy only once
     // persisted. Everything else (votes, acknowledgements) waits for the disk.
+    // A configuration is in force once appended: the transport must reach a new server now,
+    // or the entry adding it could never commit without it.
+    this.announcePeers();
     const early = ready.messages.filter((m) => m.type === "append");
     const late = early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append");
     if (early.length > 0) this.modules.send(early);
@@ -191,7 +197,7 @@ export class RaftLoop {
       this.modules.fsm.restore(ready.snapshot.data);
       this.applied = ready.snapshot.meta.index;
       this.snapshotIndex = this.applied;
-      this.setMembership(ready.snapshot.meta.membership);
+      this.appliedMembership = ready.snapshot.meta.membership;
       this.applyCommitted(ready);
     }
     this.node.advance(ready);
@@ -216,7 +222,7 @@ export class RaftLoop {
         result = err;
       }
     } else {
-      if (entry.type === "config") this.setMembership(decodeMembership(entry.data));
+      if (entry.type === "config") this.appliedMembership = decodeMembership(entry.data);
       this.modules.fsm.skip(entry.index);
     }
     this.applied = entry.index;
@@ -229,15 +235,18 @@ export class RaftLoop {
     else waiter.resolve({ index: entry.index, result });
   }
 
-  private setMembership(membership: Membership): void {
-    this.membership = membership;
+  private announcePeers(): void {
+    const { membership } = this.node.status();
+    const key = membership.voters.map((v) => `${v.id}@${v.address}`).join(",");
+    if (key === this.announcedPeers) return;
+    this.announcedPeers = key;
     this.modules.membershipChanged(membership);
   }
 
   private async takeSnapshot(): Promise<void> {
     const term = this.memory.term(this.applied);
     if (term === undefined) return;
-    const snapshot: Snapshot = { meta: { index: this.applied, term, membership: this.membership }, data: this.modules.fsm.persist() };
+    const snapshot: Snapshot = { meta: { index: this.applied, term, membership: this.appliedMembership }, data: this.modules.fsm.persist() };
     await this.modules.disk.compact(snapshot);
     this.node.compact(snapshot);
     this.memory.compact(this.applied - this.opts.snapshotTrailingEntries, snapshot);

@@ -69,6 +69,18 @@ export class TestCluster {
     return cluster;
   }
 
+  /** Starts one more server, with an empty data dir, that finds the cluster through the others. */
+  async addServer(): Promise<ServerProcess> {
+    const i = this.servers.length;
+    const server: ServerProcess = {
+      index: i, address: `127.0.0.1:${await freePort()}`, dataDir: path.join(this.root, `server${i}`),
+      logFile: path.join(this.root, `server${i}.log`), process: undefined,
+    };
+    this.servers.push(server);
+    this.spawn(server);
+    return server;
+  }
+
   get addresses(): string[] {
     return this.servers.map((s) => s.address);
   }
