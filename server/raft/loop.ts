@@ -175,7 +175,7 @@ export class RaftLoop {
     // persisted. Everything else (votes, acknowledgements) waits for the disk.
     // A configuration is in force once appended: the transport must reach a new server now,
     // or the entry adding it could never commit without it.
-    this.announcePeers();
+    if (this.mayChangeMembership(ready)) this.announcePeers();
     const early = ready.messages.filter((m) => m.type === "append");
     const late = early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append");
     if (early.length > 0) this.modules.send(early);
@@ -233,6 +233,13 @@ export class RaftLoop {
     if (waiter.term !== entry.term) waiter.reject(new NotLeaderError(this.node.status().leader, "leadership changed before the write committed; it was not applied"));
     else if (result instanceof Error) waiter.reject(result);
     else waiter.resolve({ index: entry.index, result });
+  }
+
+  /** Only a snapshot, a config entry, or a truncated suffix (which may drop one) changes it. */
+  private mayChangeMembership(ready: Ready): boolean {
+    const first = ready.entries[0];
+    return ready.snapshot !== undefined || (first !== undefined && first.index <= this.memory.lastIndex()) ||
+      ready.entries.some((e) => e.type === "config");
   }
 
   private announcePeers(): void {
