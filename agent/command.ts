@@ -10,6 +10,8 @@ import type { Command, CommandIO } from "../cli/command.js";
 import type { ParsedFlags } from "../cli/flags.js";
 import { packageVersion } from "../cli/commands/version.js";
 import { keyValues } from "../cli/format.js";
+import { parseDurationMs } from "../shared/model/duration.js";
+import type { SchedulerAlgorithm } from "../server/scheduler/index.js";
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
@@ -19,6 +21,14 @@ function positiveInt(flags: ParsedFlags, name: string, fallback: number): number
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw new UserError(`-${name} must be a whole number of at least 1, not ${JSON.stringify(text)}`);
   return value;
+}
+
+function duration(flags: ParsedFlags, name: string, fallback: number): number {
+  const text = flags.strings.get(name);
+  if (text === undefined) return fallback;
+  const ms = parseDurationMs(text);
+  if (ms === undefined || ms <= 0) throw new UserError(`-${name} must be a duration such as 10s or 500ms, not ${JSON.stringify(text)}`);
+  return ms;
 }
 
 export function serverOptionsFrom(flags: ParsedFlags, io: CommandIO): ServerOptions {
@@ -43,7 +53,17 @@ export function serverOptionsFrom(flags: ParsedFlags, io: CommandIO): ServerOpti
     bootstrapExpect: positiveInt(flags, "bootstrap-expect", DEFAULT_SERVER_OPTIONS.bootstrapExpect),
     retryJoin,
     raftMultiplier: positiveInt(flags, "raft-multiplier", DEFAULT_SERVER_OPTIONS.raftMultiplier),
+    minHeartbeatTtlMs: duration(flags, "min-heartbeat-ttl", DEFAULT_SERVER_OPTIONS.minHeartbeatTtlMs),
+    heartbeatGraceMs: duration(flags, "heartbeat-grace", DEFAULT_SERVER_OPTIONS.heartbeatGraceMs),
+    numSchedulers: positiveInt(flags, "num-schedulers", DEFAULT_SERVER_OPTIONS.numSchedulers),
+    schedulerAlgorithm: algorithm(flags.strings.get("scheduler-algorithm")),
   };
+}
+
+function algorithm(text: string | undefined): SchedulerAlgorithm {
+  if (text === undefined) return DEFAULT_SERVER_OPTIONS.schedulerAlgorithm;
+  if (text !== "binpack" && text !== "spread") throw new UserError(`-scheduler-algorithm must be binpack or spread, not ${JSON.stringify(text)}`);
+  return text;
 }
 
 /** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
@@ -82,6 +102,10 @@ dir joins a running cluster through any server in -retry-join.`,
     { name: "region", kind: "string", placeholder: "region", help: "Region. Default: global." },
     { name: "dc", kind: "string", placeholder: "datacenter", help: "Datacenter. Default: dc1." },
     { name: "raft-multiplier", kind: "string", placeholder: "n", help: "Scales every Raft timeout (1: LAN, heartbeats every 50 ms, elections after 150–300 ms)." },
+    { name: "min-heartbeat-ttl", kind: "string", placeholder: "duration", help: "The shortest heartbeat TTL given to clients. Default: 10s." },
+    { name: "heartbeat-grace", kind: "string", placeholder: "duration", help: "How long past its TTL a client may be silent before it is marked down. Default: 10s." },
+    { name: "num-schedulers", kind: "string", placeholder: "n", help: "Scheduler workers on the leader. Default: 2." },
+    { name: "scheduler-algorithm", kind: "string", placeholder: "binpack|spread", help: "How allocations are placed: binpack fills nodes, spread evens them out. Default: binpack." },
     { name: "log-level", kind: "string", placeholder: "level", help: "debug, info, warn or error. Default: info." },
     { name: "log-json", kind: "bool", help: "Writes logs as JSON lines." },
   ],

@@ -17,6 +17,13 @@ import { Forwarder } from "./rpc/forward.js";
 import { operatorService } from "./rpc/operator.js";
 import { PeerStatusCache, statusService } from "./rpc/status.js";
 import { variablesService } from "./rpc/variables.js";
+import { allocationsService } from "./rpc/allocations.js";
+import { NodeAllocWatchHub } from "./rpc/alloc-watch.js";
+import { clientNodeService } from "./rpc/client-node.js";
+import { evaluationsService } from "./rpc/evaluations.js";
+import { jobsService } from "./rpc/jobs.js";
+import { nodesService } from "./rpc/nodes.js";
+import { LeaderDuties } from "./leader/leader.js";
 import { encodeCommand, StateStore, type StateCommand } from "./state/index.js";
 import { raftTiming, type ServerOptions } from "./options.js";
 
@@ -46,6 +53,8 @@ export class ServerAgent {
   private readonly peers = new PeerStatusCache();
   private readonly forwarder: Forwarder;
   private readonly grpcServer: grpc.Server;
+  private readonly leader: LeaderDuties;
+  private readonly watches: NodeAllocWatchHub;
 
   private constructor(
     readonly opts: ServerOptions,
@@ -81,7 +90,36 @@ export class ServerAgent {
     this.grpcServer.addService(pb.RaftService, this.transport.service());
     this.grpcServer.addService(pb.StatusService, statusService(ctx, this.peers));
     this.grpcServer.addService(pb.OperatorService, operatorService(ctx, this.peers));
-    this.grpcServer.addService(pb.VariablesService, variablesService(ctx, this.store, (command) => this.propose(command)));
+    const propose = (command: StateCommand) => this.propose(command);
+    this.leader = new LeaderDuties({
+      heartbeat: { minTtlMs: opts.minHeartbeatTtlMs, graceMs: opts.heartbeatGraceMs, maxHeartbeatsPerSecond: 50 },
+      numSchedulers: opts.numSchedulers, algorithm: opts.schedulerAlgorithm, drainIntervalMs: 1000,
+    }, { store: this.store, propose, logger: logger.child("leader") });
+    this.watches = new NodeAllocWatchHub(this.store);
+    this.grpcServer.addService(pb.VariablesService, variablesService(ctx, this.store, propose));
+    this.grpcServer.addService(pb.JobsService, jobsService(ctx, { store: this.store, propose, algorithm: () => opts.schedulerAlgorithm }));
+    this.grpcServer.addService(pb.NodesService, nodesService(ctx, { store: this.store, propose }));
+    this.grpcServer.addService(pb.AllocationsService, allocationsService(ctx, { store: this.store, propose }));
+    this.grpcServer.addService(pb.EvaluationsService, evaluationsService(ctx, this.store));
+    this.grpcServer.addService(pb.ClientNodeService, clientNodeService(ctx, {
+      store: this.store, propose, leader: () => (this.leader.isActive ? this.leader : undefined), watches: this.watches,
+    }));
+  }
+
+  /**
+   * Leadership is established only once everything committed before this term is applied (the
+   * read barrier), so the broker is rebuilt from a complete state.
+   */
+  private leadershipChanged(isLeader: boolean): void {
+    if (!isLeader) {
+      void this.leader.revoke();
+      return;
+    }
+    const raft = this.raft;
+    if (!raft) return;
+    raft.readBarrier().then(() => {
+      if (raft.status().role === "leader" && !this.stopped) this.leader.establish();
+    }, (err: Error) => this.logger.warn("could not establish leadership", { error: err.message }));
   }
 
   static async start(opts: ServerOptions, logger: Logger, version: string): Promise<ServerAgent> {
@@ -127,6 +165,7 @@ export class ServerAgent {
         this.membership = membership;
         this.transport.setPeers(membership.voters);
       },
+      leadershipChanged: (isLeader) => this.leadershipChanged(isLeader),
       logger: this.logger.child("raft"),
     });
   }
@@ -218,6 +257,8 @@ export class ServerAgent {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.leader.revoke();
+    this.watches.close();
     this.raft?.stop();
     this.transport.close();
     this.forwarder.close();

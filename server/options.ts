@@ -1,6 +1,8 @@
 // Server agent settings and their defaults: tuned for fast failover on a LAN, scaled for slower
 // networks by `raftMultiplier` as in Nomad.
 
+import type { SchedulerAlgorithm } from "./scheduler/index.js";
+
 export interface ServerOptions {
   name: string;
   dataDir: string;
@@ -16,6 +18,14 @@ export interface ServerOptions {
   raftMultiplier: number;
   /** How long a request waits for a leader during an election before giving up. */
   leaderHoldMs: number;
+  /** The shortest heartbeat TTL given to clients (Nomad's min_heartbeat_ttl). */
+  minHeartbeatTtlMs: number;
+  /** Time past a missed TTL before a node is marked down (Nomad's heartbeat_grace). */
+  heartbeatGraceMs: number;
+  /** Scheduler workers the leader runs. */
+  numSchedulers: number;
+  /** binpack fills nodes up; spread spreads allocations evenly (Nomad's scheduler algorithm). */
+  schedulerAlgorithm: SchedulerAlgorithm;
 }
 
 export const DEFAULT_SERVER_OPTIONS = {
@@ -27,6 +37,11 @@ export const DEFAULT_SERVER_OPTIONS = {
   leaderHoldMs: 5000,
   port: 4647,
   bind: "127.0.0.1",
+  minHeartbeatTtlMs: 10_000,
+  heartbeatGraceMs: 10_000,
+  // Scheduling is CPU work on one thread; a second worker overlaps planning with plan commits.
+  numSchedulers: 2,
+  schedulerAlgorithm: "binpack" as SchedulerAlgorithm,
 };
 
 /** Raft timing at multiplier 1: 10 ms ticks, heartbeats every 50 ms, elections after 150–300 ms. */

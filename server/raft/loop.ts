@@ -42,6 +42,8 @@ export interface RaftLoopModules {
   send(messages: Message[]): void;
   /** The set of servers changed: the transport should talk to these. */
   membershipChanged(membership: Membership): void;
+  /** This server became leader (true) or stopped being leader (false). */
+  leadershipChanged?(isLeader: boolean): void;
   logger: Logger;
 }
 
@@ -87,6 +89,7 @@ export class RaftLoop {
   private readonly readyReads: { index: number; requestId: string }[] = [];
   private nextReadId = 0;
   private lastLeader: NodeId = "";
+  private leading = false;
 
   private constructor(
     private readonly opts: RaftLoopOptions,
@@ -169,7 +172,14 @@ export class RaftLoop {
   }
 
   private async handle(ready: Ready): Promise<void> {
-    if (ready.softState) this.noteLeader(ready.softState.leader);
+    if (ready.softState) {
+      this.noteLeader(ready.softState.leader);
+      const leading = ready.softState.role === "leader";
+      if (leading !== this.leading) {
+        this.leading = leading;
+        this.modules.leadershipChanged?.(leading);
+      }
+    }
     // A leader may send its entries while it writes them to its own disk (Raft dissertation
     // §10.2.1): its term and vote are already durable, and it counts its own copy only once
     // persisted. Everything else (votes, acknowledgements) waits for the disk.

@@ -41,3 +41,4 @@ export function selectNode(state: PlacementState, ctx: SelectContext, job: Job, 
   );
   return engine.select(job, group, ctx.plan, options);
 }
+export { annotateDiff, diffJobs, type DiffOptions } from "./diff/index.js";

@@ -9,7 +9,7 @@ import { decodeCommand } from "./fsm/codec.js";
 import { persistState, restoreState } from "./fsm/persist.js";
 import { StateSnapshot } from "./fsm/snapshot.js";
 import { emptyState, type StateData } from "./fsm/tables.js";
-import { TABLE_NAMES, type ApplyResult, type StateCommand, type StateLogger, type TableName } from "./fsm/types.js";
+import { TABLE_NAMES, type ApplyResult, type EventBatch, type StateCommand, type StateLogger, type TableName } from "./fsm/types.js";
 import { defaultStateStoreOptions, type StateStoreModules, type StateStoreOptions } from "./options.js";
 
 export interface BlockingResult<T> {
@@ -48,6 +48,7 @@ export class StateStore {
   private readonly tableWaiters = new Map<TableName, Set<TableWaiter>>();
   private readonly indexWaiters = new Set<IndexWaiter>();
   private closed = false;
+  private readonly applyListeners = new Set<(batch: EventBatch) => void>();
   /** The event stream; see EventBroker.subscribe. */
   readonly events: EventBroker;
 
@@ -128,10 +129,24 @@ export class StateStore {
     }
     const { state, events, touched } = applied.committed;
     this.state = state;
-    if (events.length > 0) this.events.publish({ index, events });
+    if (events.length > 0) {
+      const batch = { index, events };
+      this.events.publish(batch);
+      for (const listener of this.applyListeners) listener(batch);
+    }
     for (const t of touched) this.wakeTable(t);
     this.wakeIndex();
     return applied.result;
+  }
+
+  /**
+   * Calls `listener` synchronously with the events of every apply, in order and without loss
+   * (unlike a subscription, which may be dropped when it lags): the leader's loops run on it.
+   * Returns the function that removes it. A listener must be quick and must not throw.
+   */
+  onApply(listener: (batch: EventBatch) => void): () => void {
+    this.applyListeners.add(listener);
+    return () => this.applyListeners.delete(listener);
   }
 
   /** Counts a Raft entry that holds no command (no-op, membership change) as applied. */

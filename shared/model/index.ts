@@ -10,3 +10,4 @@ export * from "./duration.js";
 export * from "./validate.js";
 export * from "./views.js";
 export * from "./variable.js";
+export * from "./diff.js";

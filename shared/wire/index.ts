@@ -9,3 +9,4 @@ export * from "./alloc.js";
 export * from "./eval.js";
 export * from "./deployment.js";
 export * from "./plan.js";
+export * from "./diff.js";

@@ -28,7 +28,11 @@ function servicePorts(services: readonly Service[]): unknown {
   return services.map((s) => ({ name: s.name, port: s.portLabel, addressMode: s.addressMode, connect: s.connect }));
 }
 
-function taskChange(a: Task, b: Task): string | undefined {
+/**
+ * The first change between two versions of one task that needs a destructive update ("task
+ * \"web\" config"), or undefined when an in-place update will do.
+ */
+export function taskChange(a: Task, b: Task): string | undefined {
   const fields: [string, unknown, unknown][] = [
     ["driver", a.driver, b.driver],
     ["user", a.user, b.user],

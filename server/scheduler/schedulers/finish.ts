@@ -2,6 +2,7 @@
 // blocked evaluation that retries them.
 
 import type { Deployment, Evaluation, Job, Plan } from "../../../shared/model/index.js";
+import { emptyDesiredUpdates, type DesiredUpdates } from "../reconcile/index.js";
 import type { PlacementEngine } from "../stack.js";
 import { newEvaluation, type FailedPlacements } from "./build.js";
 import type { SchedulerInput, SchedulerResult } from "./types.js";
@@ -14,6 +15,25 @@ export interface Outcome {
   /** Whether failed placements wait in a blocked evaluation (service and batch jobs). */
   blockOnFailure: boolean;
   createdDeployment?: Deployment;
+  /** The reconciler's counts; counted from the plan when left out (the system scheduler). */
+  desiredTGUpdates?: Record<string, DesiredUpdates>;
+}
+
+/** Per task group: what the plan places, stops and updates. */
+function countPlan(plan: Plan): Record<string, DesiredUpdates> {
+  const out: Record<string, DesiredUpdates> = {};
+  const group = (name: string): DesiredUpdates => (out[name] ??= emptyDesiredUpdates());
+  for (const allocs of Object.values(plan.nodeAllocation)) {
+    for (const a of allocs) {
+      const g = group(a.taskGroup);
+      if (a.createIndex > 0) g.inPlaceUpdate++;
+      else if (a.previousAllocation !== "") g.destructiveUpdate++;
+      else g.place++;
+    }
+  }
+  for (const allocs of Object.values(plan.nodeUpdate)) for (const a of allocs) group(a.taskGroup).stop++;
+  for (const g of Object.values(out)) g.stop = Math.max(0, g.stop - g.destructiveUpdate);
+  return out;
 }
 
 export function finishEval(input: SchedulerInput, job: Job | undefined, plan: Plan, out: Outcome): SchedulerResult {
@@ -27,7 +47,7 @@ export function finishEval(input: SchedulerInput, job: Job | undefined, plan: Pl
     snapshotIndex: input.snapshot.index,
     modifyTimeMs: nowMs,
   };
-  const result: SchedulerResult = { plan, evalUpdate, reblock: false, followupEvals: out.followupEvals };
+  const result: SchedulerResult = { plan, evalUpdate, reblock: false, followupEvals: out.followupEvals, desiredTGUpdates: out.desiredTGUpdates ?? countPlan(plan) };
   if (out.createdDeployment) result.createdDeployment = out.createdDeployment;
   if (!out.failures.any || !out.blockOnFailure) return result;
 

@@ -179,7 +179,7 @@ export function processGeneric(input: SchedulerInput): SchedulerResult {
   else if (createdDeployment) plan.deployment = createdDeployment;
 
   return finishEval(input, job, plan, {
-    failures, queued, followupEvals, engine, blockOnFailure: true,
+    failures, queued, followupEvals, engine, blockOnFailure: true, desiredTGUpdates: decisions.desiredTGUpdates,
     ...(createdDeployment ? { createdDeployment } : {}),
   });
 }

@@ -3,6 +3,7 @@
 
 import type { Allocation, Deployment, Evaluation, Job, Node, Plan } from "../../../shared/model/index.js";
 import type { SchedulerAlgorithm } from "../options.js";
+import type { DesiredUpdates } from "../reconcile/index.js";
 
 /** The read side of a state snapshot that the schedulers use; `StateSnapshot` satisfies it. */
 export interface SchedulerSnapshot {
@@ -38,6 +39,8 @@ export interface SchedulerResult {
   reblock: boolean;
   /** Delayed evaluations (reschedules, disconnect timeouts); each has `waitUntilMs`. */
   followupEvals: Evaluation[];
+  /** What the scheduler decided per task group (place, stop, update...): `job plan` shows it. */
+  desiredTGUpdates: Record<string, DesiredUpdates>;
   /** The deployment the plan creates, if any (also in `plan.deployment`). */
   createdDeployment?: Deployment;
 }

@@ -1,0 +1,55 @@
+// Optimistic concurrency for plans (Nomad's evaluatePlan): schedulers plan on snapshots that may
+// be stale by the time the plan arrives, so the applier re-checks every node the plan touches
+// against the latest state and keeps only the parts that still fit.
+
+import type { Allocation, Plan } from "../../shared/model/index.js";
+import { allocsFit, isTerminal } from "../scheduler/index.js";
+import type { StateSnapshot } from "../state/index.js";
+
+export interface PlanEvaluation {
+  /** The plan restricted to the nodes that still fit (all of it, or nothing for all-at-once). */
+  accepted: Plan;
+  /** Nodes whose part no longer fits, with why. */
+  rejected: Map<string, string>;
+}
+
+/** Why a node cannot take the plan's allocations for it, or undefined when it can. */
+export function checkNode(snap: StateSnapshot, plan: Plan, nodeId: string): string | undefined {
+  const placing = plan.nodeAllocation[nodeId] ?? [];
+  // Only stopping allocations always fits, even on a node that is gone.
+  if (placing.length === 0) return undefined;
+  const node = snap.node(nodeId);
+  if (!node) return "node does not exist";
+  const existing = snap.allocsByNode(nodeId);
+  const existingIds = new Set(existing.map((a) => a.id));
+  const adds = placing.some((a) => !existingIds.has(a.id));
+  if (adds && node.status !== "ready") return `node is ${node.status}`;
+  if (adds && node.schedulingEligibility === "ineligible") return "node is not eligible for scheduling";
+  const removed = new Set<string>();
+  for (const a of plan.nodeUpdate[nodeId] ?? []) removed.add(a.id);
+  for (const a of plan.nodePreemptions[nodeId] ?? []) removed.add(a.id);
+  for (const a of placing) removed.add(a.id);
+  const proposed: Allocation[] = existing.filter((a) => !removed.has(a.id) && !isTerminal(a));
+  proposed.push(...placing);
+  const fit = allocsFit(node, proposed);
+  return fit.fit ? undefined : `${fit.dimension} exhausted`;
+}
+
+export function evaluatePlan(snap: StateSnapshot, plan: Plan): PlanEvaluation {
+  const nodes = new Set([...Object.keys(plan.nodeAllocation), ...Object.keys(plan.nodeUpdate), ...Object.keys(plan.nodePreemptions)]);
+  const rejected = new Map<string, string>();
+  for (const nodeId of nodes) {
+    const why = checkNode(snap, plan, nodeId);
+    if (why !== undefined) rejected.set(nodeId, why);
+  }
+  if (rejected.size === 0) return { accepted: plan, rejected };
+  if (plan.allAtOnce) {
+    return { accepted: { ...plan, nodeUpdate: {}, nodeAllocation: {}, nodePreemptions: {}, deploymentUpdates: [] }, rejected };
+  }
+  const keep = <T>(m: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(m).filter(([nodeId]) => !rejected.has(nodeId)));
+  return {
+    accepted: { ...plan, nodeUpdate: keep(plan.nodeUpdate), nodeAllocation: keep(plan.nodeAllocation), nodePreemptions: keep(plan.nodePreemptions) },
+    rejected,
+  };
+}

@@ -1,0 +1,181 @@
+// The API client agents call: register, heartbeat, watch their allocations, report status.
+// Registration and heartbeats run on the leader, which keeps the heartbeat timers; watches are
+// served by whichever server the client talks to, from its own state.
+
+import * as grpc from "@grpc/grpc-js";
+import * as pb from "../../proto/index.js";
+import type { AllocClientUpdate, Evaluation, Node } from "../../shared/model/index.js";
+import { allocClientUpdateFromWire, allocToWire, nodeFromWire, nodeStatusCodec } from "../../shared/wire/index.js";
+import { nodeEvals, newEval } from "../leader/evals.js";
+import type { LeaderDuties } from "../leader/leader.js";
+import { NotLeaderError } from "../raft/loop.js";
+import { computeNodeClass } from "../scheduler/index.js";
+import type { ApplyResult, StateCommand, StateSnapshot, StateStore } from "../state/index.js";
+import type { NodeAllocWatchHub } from "./alloc-watch.js";
+import type { ServerContext } from "./context.js";
+import { invalid, notFound, RpcError, toServiceError } from "./errors.js";
+import { AllocUpdateBatcher } from "./update-batcher.js";
+
+export interface ClientNodeModules {
+  store: StateStore;
+  propose(command: StateCommand): Promise<{ index: number; result: unknown }>;
+  /** The leader's duties, once this server leads and has established them. */
+  leader(): LeaderDuties | undefined;
+  watches: NodeAllocWatchHub;
+}
+
+/** A watch re-reads the state at least this often, in case a wakeup was missed (a restore). */
+const WATCH_RECHECK_MS = 30_000;
+
+function authenticate(snap: StateSnapshot, nodeId: string, secretId: string): Node {
+  const node = snap.node(nodeId);
+  if (!node) throw notFound(`node "${nodeId}"`);
+  if (node.secretId !== secretId) throw new RpcError(grpc.status.PERMISSION_DENIED, `node "${nodeId}": the secret does not match the one it registered with`);
+  return node;
+}
+
+function activeLeader(m: ClientNodeModules): LeaderDuties {
+  const leader = m.leader();
+  if (!leader?.isActive) throw new NotLeaderError("", "this server is still taking over leadership");
+  return leader;
+}
+
+export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.ClientNodeServer {
+  const f = ctx.forwarder;
+  const method = pb.ClientNodeService;
+  const { store } = m;
+  const batcher = new AllocUpdateBatcher(m.propose);
+  const servers = (): pb.ServerEndpoint[] => ctx.membership().voters.map((v) => ({ id: v.id, address: v.address, datacenter: ctx.self.datacenter }));
+  const leaderAddress = (): string => {
+    const leader = ctx.raft()?.status().leader ?? "";
+    return ctx.membership().voters.find((v) => v.id === leader)?.address ?? "";
+  };
+  const applied = (result: unknown): void => {
+    const r = result as ApplyResult;
+    if (!r.ok) throw invalid(r.error);
+  };
+
+  return {
+    register: f.unary("leader-write", method.register, async (req) => {
+      const leader = activeLeader(m);
+      if (!req.node) throw invalid("the request has no node");
+      let incoming: Node;
+      try {
+        incoming = nodeFromWire(req.node);
+      } catch (err) {
+        throw invalid(`the node is malformed: ${(err as Error).message}`);
+      }
+      if (incoming.id === "" || incoming.secretId === "") throw invalid("a node needs an id and a secret id");
+      const snap = store.snapshot();
+      const existing = snap.node(incoming.id);
+      if (existing && existing.secretId !== incoming.secretId) {
+        throw new RpcError(grpc.status.PERMISSION_DENIED, `node "${incoming.id}" is registered with another secret`);
+      }
+      const status = incoming.status === "initializing" ? "initializing" : "ready";
+      const node: Node = {
+        ...incoming,
+        status,
+        statusUpdatedAtMs: Date.now(),
+        // The operator owns eligibility and drains; a client re-registering keeps them.
+        schedulingEligibility: existing?.schedulingEligibility ?? "eligible",
+        ...(existing?.drainStrategy ? { drainStrategy: existing.drainStrategy } : {}),
+        computedClass: computeNodeClass(incoming),
+      };
+      if (!existing?.drainStrategy) delete node.drainStrategy;
+      const becameReady = status === "ready" && existing?.status !== "ready";
+      const evals = becameReady ? nodeEvals(snap, node.id, "node-update") : [];
+      const { index, result } = await m.propose({ type: "node.register", node, evals });
+      applied(result);
+      const ttl = leader.heartbeats.ttlMs();
+      leader.heartbeats.reset(node.id, ttl);
+      return {
+        heartbeatTtlMs: ttl, servers: servers(), leaderAddress: leaderAddress(), nodeModifyIndex: index,
+        evalIds: evals.map((e) => e.id), index,
+      };
+    }),
+
+    heartbeat: f.unary("leader-write", method.heartbeat, async (req) => {
+      const leader = activeLeader(m);
+      const snap = store.snapshot();
+      const node = authenticate(snap, req.nodeId, req.secretId);
+      let index = snap.index;
+      const wanted = req.status === pb.NodeStatus.UNSPECIFIED ? "ready" : nodeStatusCodec.fromWire(req.status);
+      if (wanted !== node.status && (wanted === "ready" || wanted === "initializing")) {
+        // A node coming back (or finishing its start) may need allocations: evaluate its jobs.
+        const evals = wanted === "ready" ? nodeEvals(snap, node.id, "node-update") : [];
+        const committed = await m.propose({ type: "node.status", nodeId: node.id, status: wanted, updatedAtMs: Date.now(), evals });
+        applied(committed.result);
+        index = committed.index;
+      }
+      const ttl = leader.heartbeats.ttlMs();
+      leader.heartbeats.reset(node.id, ttl);
+      return { heartbeatTtlMs: ttl, servers: servers(), leaderAddress: leaderAddress(), index };
+    }),
+
+    watchAllocations: (call) => {
+      const abort = new AbortController();
+      call.on("cancelled", () => abort.abort());
+      call.on("close", () => abort.abort());
+      const run = async () => {
+        const { nodeId, secretId } = call.request;
+        authenticate(store.snapshot(), nodeId, secretId);
+        let since = call.request.minIndex;
+        let first = true;
+        let sent = new Map<string, number>();
+        while (!abort.signal.aborted) {
+          const snap = store.snapshot();
+          const allocs = snap.allocsByNode(nodeId);
+          const indexes = new Map(allocs.map((a) => [a.id, a.allocModifyIndex]));
+          const changed = allocs.filter((a) => a.allocModifyIndex > since);
+          const removed = !first && [...sent.keys()].some((id) => !indexes.has(id));
+          if ((first && since === 0) || changed.length > 0 || removed) {
+            const frame: pb.ClientNodeWatchAllocationsResponse = {
+              index: snap.index, allocModifyIndexes: Object.fromEntries(indexes), allocations: changed.map(allocToWire),
+            };
+            if (!call.write(frame)) await new Promise((r) => call.once("drain", r));
+            since = Math.max(since, snap.index);
+          }
+          sent = indexes;
+          first = false;
+          await m.watches.wait(nodeId, WATCH_RECHECK_MS, abort.signal);
+        }
+      };
+      run().then(() => call.end(), (err: unknown) => {
+        if (!abort.signal.aborted) call.destroy(Object.assign(new Error("watch failed"), toServiceError(err, ctx.logger)));
+      });
+    },
+
+    updateAllocations: f.unary("leader-write", method.updateAllocations, async (req) => {
+      const snap = store.snapshot();
+      authenticate(snap, req.nodeId, req.secretId);
+      const updates: AllocClientUpdate[] = [];
+      const evals = new Map<string, Evaluation>();
+      for (const wire of req.updates) {
+        let update: AllocClientUpdate;
+        try {
+          update = allocClientUpdateFromWire(wire);
+        } catch (err) {
+          throw invalid(`malformed allocation update: ${(err as Error).message}`);
+        }
+        const alloc = snap.alloc(update.allocId);
+        if (!alloc) continue;
+        if (alloc.nodeId !== req.nodeId) throw new RpcError(grpc.status.PERMISSION_DENIED, `allocation "${alloc.id}" does not run on node "${req.nodeId}"`);
+        updates.push(update);
+        // A failed allocation may be rescheduled: let the scheduler look at its job.
+        if (update.clientStatus === "failed" && alloc.clientStatus !== "failed") {
+          const job = snap.job(alloc.namespace, alloc.jobId);
+          if (job && !job.stop) evals.set(`${job.namespace}/${job.id}`, newEval(job, "alloc-failure"));
+        }
+      }
+      if (updates.length === 0) return { index: snap.index };
+      return { index: await batcher.add(updates, [...evals.values()]) };
+    }),
+
+    getAllocations: f.unary("local", method.getAllocations, async (req) => {
+      const snap = store.snapshot();
+      authenticate(snap, req.nodeId, req.secretId);
+      const allocations = req.allocIds.map((id) => snap.alloc(id)).filter((a) => a !== undefined && a.nodeId === req.nodeId);
+      return { allocations: allocations.map((a) => allocToWire(a as NonNullable<typeof a>)), index: snap.index };
+    }),
+  };
+}
