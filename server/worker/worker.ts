@@ -9,7 +9,7 @@ import type { Delivery, EvalBroker } from "../broker/index.js";
 import type { SchedulerAlgorithm } from "../scheduler/index.js";
 import { processEval, type SchedulerResult } from "../scheduler/schedulers/index.js";
 import type { StateCommand, StateStore } from "../state/index.js";
-import type { PlanApplier } from "../plan/applier.js";
+import type { PlanSubmission, SubmitResult } from "../plan/applier.js";
 import { isPlanEmpty } from "../../shared/model/index.js";
 
 /** Nomad's limits on re-planning one evaluation before it is failed and retried later. */
@@ -21,7 +21,8 @@ export const SCHEDULER_QUEUES = ["service", "batch", "system", "sysbatch"] as co
 export interface WorkerModules {
   broker: EvalBroker<Evaluation>;
   store: StateStore;
-  applier: PlanApplier;
+  /** The plan applier (any object that takes plans the same way, in tests). */
+  applier: { submit(submission: PlanSubmission): Promise<SubmitResult> };
   propose(command: StateCommand): Promise<{ index: number; result: unknown }>;
   /** The job's blocked eval is made obsolete by an evaluation that placed everything. */
   untrackBlocked(evaluation: Evaluation): void;
