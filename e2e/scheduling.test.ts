@@ -5,7 +5,7 @@
 import test from "ava";
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../proto/index.js";
-import type { Job } from "../shared/model/index.js";
+import type { Job, UpdateStrategy } from "../shared/model/index.js";
 import { jobToWire } from "../shared/wire/index.js";
 import type { ApiClient } from "../shared/api/client.js";
 import { TestCluster, waitFor } from "../test/support/cluster.js";
@@ -137,6 +137,29 @@ test.serial("a job that cannot be placed gets one blocked evaluation with its pl
     return list.length === 2 ? list : undefined;
   });
   t.true(placed.every((a) => a.nodeId === more.nodes[0]?.id));
+});
+
+test.serial("a new version rolls out max_parallel at a time as allocations turn healthy, and the deployment succeeds", async (t) => {
+  const { client } = await start(t, [spec("n1"), spec("n2"), spec("n3")]);
+  const update: UpdateStrategy = { staggerMs: 0, maxParallel: 1, healthCheck: "task_states", minHealthyTimeMs: 0, healthyDeadlineMs: 60_000, progressDeadlineMs: 60_000, autoRevert: false, autoPromote: false, canary: 0 };
+  const v0 = job("web", { taskGroups: [group("app", 3, { update, tasks: [task("main", { driver: "mock", config: { run_for: "0s" } })] })] });
+  await register(client, v0);
+  await waitFor("3 running", 10_000, async () => (running(await allocs(client, "web")).length === 3 ? true : undefined));
+  const v1 = job("web", { taskGroups: [group("app", 3, { update, tasks: [task("main", { driver: "mock", config: { run_for: "1s" } })] })] });
+  await register(client, v1);
+  await waitFor("3 running allocations of version 1", 20_000, async () => {
+    const live = running(await allocs(client, "web"));
+    return live.length === 3 && live.every((a) => a.jobVersion === 1) ? true : undefined;
+  });
+  const deployment = await waitFor("the deployment to succeed", 10_000, async () => {
+    const { deployments } = await client.call(pb.DeploymentsService.list, { prefix: "", jobId: "web" }, "read");
+    const latest = deployments[0];
+    return latest?.jobVersion === 1 && latest.status === pb.DeploymentStatusName.SUCCESSFUL ? latest : undefined;
+  });
+  t.is(deployment.taskGroups["app"]?.healthyAllocs, 3);
+  const versions = await client.call(pb.JobsService.versions, { jobId: "web", diffs: true }, "read");
+  t.is(versions.versions.length, 2);
+  t.is(versions.diffs.length, 1);
 });
 
 test.serial("unknown ids get a clear not-found error and bad requests are rejected", async (t) => {

@@ -20,6 +20,7 @@ import { variablesService } from "./rpc/variables.js";
 import { allocationsService } from "./rpc/allocations.js";
 import { NodeAllocWatchHub } from "./rpc/alloc-watch.js";
 import { clientNodeService } from "./rpc/client-node.js";
+import { deploymentsService } from "./rpc/deployments.js";
 import { evaluationsService } from "./rpc/evaluations.js";
 import { jobsService } from "./rpc/jobs.js";
 import { nodesService } from "./rpc/nodes.js";
@@ -93,7 +94,7 @@ export class ServerAgent {
     const propose = (command: StateCommand) => this.propose(command);
     this.leader = new LeaderDuties({
       heartbeat: { minTtlMs: opts.minHeartbeatTtlMs, graceMs: opts.heartbeatGraceMs, maxHeartbeatsPerSecond: 50 },
-      numSchedulers: opts.numSchedulers, algorithm: opts.schedulerAlgorithm, drainIntervalMs: 1000,
+      numSchedulers: opts.numSchedulers, algorithm: opts.schedulerAlgorithm, drainIntervalMs: 1000, deploymentIntervalMs: 250,
     }, { store: this.store, propose, logger: logger.child("leader") });
     this.watches = new NodeAllocWatchHub(this.store);
     this.grpcServer.addService(pb.VariablesService, variablesService(ctx, this.store, propose));
@@ -101,6 +102,7 @@ export class ServerAgent {
     this.grpcServer.addService(pb.NodesService, nodesService(ctx, { store: this.store, propose }));
     this.grpcServer.addService(pb.AllocationsService, allocationsService(ctx, { store: this.store, propose }));
     this.grpcServer.addService(pb.EvaluationsService, evaluationsService(ctx, this.store));
+    this.grpcServer.addService(pb.DeploymentsService, deploymentsService(ctx, { store: this.store, propose }));
     this.grpcServer.addService(pb.ClientNodeService, clientNodeService(ctx, {
       store: this.store, propose, leader: () => (this.leader.isActive ? this.leader : undefined), watches: this.watches,
     }));

@@ -10,6 +10,7 @@ import { PlanApplier } from "../plan/applier.js";
 import type { SchedulerAlgorithm } from "../scheduler/index.js";
 import type { ApplyResult, EventBatch, StateCommand, StateStore } from "../state/index.js";
 import { Worker } from "../worker/worker.js";
+import { DeploymentWatcher } from "./deployments.js";
 import { Drainer } from "./drainer.js";
 import { newEval, nodeEvals } from "./evals.js";
 
@@ -20,6 +21,8 @@ export interface LeaderOptions {
   algorithm: SchedulerAlgorithm;
   /** How often the drainer looks at draining nodes. */
   drainIntervalMs: number;
+  /** How often the deployment watcher looks at running deployments. */
+  deploymentIntervalMs: number;
 }
 
 export interface LeaderModules {
@@ -40,6 +43,7 @@ export class LeaderDuties {
   readonly heartbeats: HeartbeatTimers;
   private readonly workers: Worker[] = [];
   private readonly drainer: Drainer;
+  private readonly deployments: DeploymentWatcher;
   private readonly loops: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private active = false;
@@ -54,6 +58,7 @@ export class LeaderDuties {
     this.applier = new PlanApplier({ store: modules.store, propose: modules.propose, logger: log.child("plan") });
     this.heartbeats = new HeartbeatTimers(opts.heartbeat, { expired: (nodeId) => this.nodeMissedHeartbeat(nodeId) });
     this.drainer = new Drainer({ store: modules.store, write: (command) => this.write(command), logger: log.child("drain") });
+    this.deployments = new DeploymentWatcher({ store: modules.store, write: (command) => this.write(command), logger: log.child("deployments") });
   }
 
   get isActive(): boolean {
@@ -95,6 +100,7 @@ export class LeaderDuties {
     this.every(REAP_INTERVAL_MS, () => this.reapFailedEvals());
     this.every(UNBLOCK_FAILED_INTERVAL_MS, () => this.broker.enqueueAll(this.blocked.unblockFailed()));
     this.every(this.opts.drainIntervalMs, () => this.drainer.tick());
+    this.every(this.opts.deploymentIntervalMs, () => this.deployments.tick());
     logger.info("leader duties established", { pendingEvals: pending, blockedEvals: blocked, nodes: live.length, workers: this.opts.numSchedulers });
   }
 

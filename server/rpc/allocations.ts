@@ -64,7 +64,10 @@ export function allocationsService(ctx: ServerContext, m: AllocationsModules): p
         await new Promise<void>((resolve, reject) => {
           client.makeUnaryRequest(call.path, call.requestSerialize, call.responseDeserialize,
             { allocId: alloc.id, taskName: req.taskName, allTasks: req.allTasks }, new grpc.Metadata(), { deadline: Date.now() + CLIENT_CALL_TIMEOUT_MS },
-            (err) => (err ? reject(new RpcError(err.code === grpc.status.UNAVAILABLE ? grpc.status.UNAVAILABLE : err.code, `client "${node.name}": ${err.details}`)) : resolve()));
+            (err) => (err
+              // Whatever the client answered, the request reached a client that could not do it.
+              ? reject(new RpcError(err.code === grpc.status.NOT_FOUND ? grpc.status.NOT_FOUND : grpc.status.FAILED_PRECONDITION, `client "${node.name}" could not restart the allocation: ${err.details}`))
+              : resolve()));
         });
       } finally {
         client.close();
