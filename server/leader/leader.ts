@@ -35,6 +35,7 @@ export interface LeaderModules {
 const FAILED_FOLLOWUP_DELAY_MS = 60_000;
 const REAP_INTERVAL_MS = 1_000;
 const UNBLOCK_FAILED_INTERVAL_MS = 60_000;
+const CANCEL_BATCH = 500;
 
 export class LeaderDuties {
   readonly broker = new EvalBroker<Evaluation>();
@@ -70,6 +71,7 @@ export class LeaderDuties {
     if (this.active) return;
     this.active = true;
     const { store, logger } = this.modules;
+    this.applier.start();
     this.broker.setEnabled(true);
     this.blocked.setEnabled(true);
     const snap = store.snapshot();
@@ -97,7 +99,10 @@ export class LeaderDuties {
       worker.start();
       this.workers.push(worker);
     }
-    this.every(REAP_INTERVAL_MS, () => this.reapFailedEvals());
+    this.every(REAP_INTERVAL_MS, () => {
+      this.reapFailedEvals();
+      this.reapCancelableEvals();
+    });
     this.every(UNBLOCK_FAILED_INTERVAL_MS, () => this.broker.enqueueAll(this.blocked.unblockFailed()));
     this.every(this.opts.drainIntervalMs, () => this.drainer.tick());
     this.every(this.opts.deploymentIntervalMs, () => this.deployments.tick());
@@ -220,6 +225,21 @@ export class LeaderDuties {
     }
     this.modules.logger.warn("evaluations failed after repeated delivery", { count: failed.length });
     this.write({ type: "eval.upsert", evals });
+  }
+
+  /**
+   * Evals that waited behind another eval of the same job are redundant once it ran: the
+   * scheduler already saw the newest state. They are written as canceled (Nomad's
+   * reapCancelableEvaluations).
+   */
+  private reapCancelableEvals(): void {
+    const cancelable = this.broker.cancelable(CANCEL_BATCH);
+    if (cancelable.length === 0) return;
+    const nowMs = Date.now();
+    this.write({
+      type: "eval.upsert",
+      evals: cancelable.map((ev) => ({ ...ev, status: "canceled", statusDescription: "canceled after more recent eval was processed", modifyTimeMs: nowMs })),
+    });
   }
 
   private nodeMissedHeartbeat(nodeId: string): void {

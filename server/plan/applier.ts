@@ -85,6 +85,11 @@ export class PlanApplier {
     return run;
   }
 
+  /** Takes plans again (a server that leads again after losing leadership). */
+  start(): void {
+    this.stopped = false;
+  }
+
   stop(): void {
     this.stopped = true;
   }

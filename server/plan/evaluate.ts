@@ -44,7 +44,8 @@ export function evaluatePlan(snap: StateSnapshot, plan: Plan): PlanEvaluation {
   }
   if (rejected.size === 0) return { accepted: plan, rejected };
   if (plan.allAtOnce) {
-    return { accepted: { ...plan, nodeUpdate: {}, nodeAllocation: {}, nodePreemptions: {}, deploymentUpdates: [] }, rejected };
+    const { deployment: _dropped, ...rest } = plan;
+    return { accepted: { ...rest, nodeUpdate: {}, nodeAllocation: {}, nodePreemptions: {}, deploymentUpdates: [] }, rejected };
   }
   const keep = <T>(m: Record<string, T>): Record<string, T> =>
     Object.fromEntries(Object.entries(m).filter(([nodeId]) => !rejected.has(nodeId)));

@@ -95,7 +95,7 @@ export class Worker {
         break;
       }
       if (attempt >= limit) {
-        await this.writeEvals(maxAttemptsEvals(ev, result, randomUUID()));
+        await this.writeEvals(maxAttemptsEvals(ev, result, randomUUID(), snapshot.index));
         return;
       }
       snapshot = await store.snapshotMinIndex(submitted.refreshIndex, SNAPSHOT_WAIT_MS, this.abort.signal);
@@ -119,12 +119,12 @@ function outcomeEvals(result: SchedulerResult): Evaluation[] {
  * Nomad's answer to a plan rejected too often: the evaluation fails, and a blocked one triggered
  * by "max-plan-attempts" retries it later (the leader's unblockFailed loop).
  */
-function maxAttemptsEvals(ev: Evaluation, result: SchedulerResult, blockedId: string): Evaluation[] {
+function maxAttemptsEvals(ev: Evaluation, result: SchedulerResult, blockedId: string, snapshotIndex: number): Evaluation[] {
   const nowMs = Date.now();
   const blocked: Evaluation = {
     ...ev, id: blockedId, status: "blocked", triggeredBy: "max-plan-attempts", statusDescription: "created due to placement conflicts",
     previousEval: ev.id, nextEval: "", blockedEval: "", failedTgAllocs: {}, waitUntilMs: 0,
-    classEligibility: {}, escapedComputedClass: true, createIndex: 0, modifyIndex: 0, createTimeMs: nowMs, modifyTimeMs: nowMs,
+    classEligibility: {}, escapedComputedClass: true, snapshotIndex, createIndex: 0, modifyIndex: 0, createTimeMs: nowMs, modifyTimeMs: nowMs,
   };
   const failed: Evaluation = {
     ...result.evalUpdate, status: "failed", statusDescription: "evaluation reached the maximum number of plan attempts", blockedEval: blockedId, modifyTimeMs: nowMs,

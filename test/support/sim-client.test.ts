@@ -216,6 +216,18 @@ test("a broken watch resumes from the last frame's index on the next server", as
   t.is(second.minIndex, 17);
 });
 
+test("a watch from index 0 that never sends its first frame is opened again on the next server", async (t) => {
+  const fakes = await fakeCluster(t, 2);
+  const fleet = await SimFleet.start(fakes.map((f) => f.address), [{ name: "a" }], { firstFrameTimeoutMs: 300 });
+  t.teardown(() => fleet.stop());
+  const nodeId = fleet.node("a").id;
+  await waitFor("a silent watch", 5_000, async () => fakes[0]?.watch(nodeId));
+  const second = await waitFor("the watch on the next server", 5_000, async () => fakes[1]?.watch(nodeId));
+  second.call.write(frame(3, [alloc("a1")]));
+  await fleet.waitForRunning(1, 5_000);
+  t.is(fleet.stats().errors["WatchAllocations silent"], 1);
+});
+
 test("a node whose heartbeats are stopped goes quiet", async (t) => {
   const [fake] = await fakeCluster(t, 1, 200) as [FakeServer];
   const fleet = await SimFleet.start([fake.address], [{ name: "dead" }, { name: "alive" }]);

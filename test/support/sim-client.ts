@@ -301,6 +301,11 @@ export interface SimFleetOptions {
   registerConcurrency?: number;
   /** Deadline of each unary call. Default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * A watch from index 0 gets its first frame at once; one silent this long is opened again on
+   * the next server (a server may have failed it without telling the client). Default 10 s.
+   */
+  firstFrameTimeoutMs?: number;
   /** How long `start` waits for every node to register. Default 120 s. */
   registerTimeoutMs?: number;
   /** Called with a line for every unexpected error (counted in `stats().errors` regardless). */
@@ -350,6 +355,8 @@ class SimClient {
   watch: grpc.ClientReadableStream<WatchFrame> | undefined;
   watchIndex = 0;
   watchRetryAt = 0;
+  /** A watch from index 0 answers at once; one that stays silent this long is opened again elsewhere. */
+  firstFrameDeadline = Infinity;
   readonly allocs = new Map<string, TrackedAlloc>();
   /** Reports waiting for the next flush, by allocation id. */
   readonly pending = new Map<string, AllocClientUpdate>();
@@ -377,6 +384,7 @@ export class SimFleet {
   private readonly channels: grpc.Client[];
   private readonly clients: SimClient[];
   private readonly byName = new Map<string, SimClient>();
+  private readonly byId = new Map<string, SimClient>();
   /** Nodes with reports to send, in the order they got them (round-robin under the in-flight cap). */
   private readonly dirty = new Set<SimClient>();
   /** Allocations to report complete later (runForMs), in time order. */
@@ -398,7 +406,7 @@ export class SimFleet {
     if (addresses.length === 0) throw new Error("SimFleet needs at least one server address");
     this.opts = {
       failAllocs: false, flushIntervalMs: 50, maxInflightUpdates: 256, registerConcurrency: 64, requestTimeoutMs: 10_000,
-      registerTimeoutMs: 120_000, ...opts,
+      registerTimeoutMs: 120_000, firstFrameTimeoutMs: 10_000, ...opts,
     };
     // One channel per server for the whole fleet; frames with many allocations exceed gRPC's 4 MB default.
     this.channels = addresses.map((a) => new grpc.Client(a, grpc.credentials.createInsecure(), {
@@ -409,6 +417,7 @@ export class SimFleet {
     for (const c of this.clients) {
       if (this.byName.has(c.node.name)) throw new Error(`two simulated nodes are named ${c.node.name}`);
       this.byName.set(c.node.name, c);
+      this.byId.set(c.node.id, c);
     }
   }
 
@@ -435,6 +444,12 @@ export class SimFleet {
 
   get nodes(): Node[] {
     return this.clients.map((c) => c.node);
+  }
+
+  /** The allocations a node has heard of (by node id), with the status it last reported. */
+  allocsOf(nodeId: string): Map<string, AllocClientStatus | undefined> {
+    const c = this.byId.get(nodeId);
+    return new Map([...(c?.allocs ?? [])].map(([id, t]) => [id, t.reported]));
   }
 
   /** A dead client: it stops heartbeating, watching and reporting. */
@@ -540,6 +555,13 @@ export class SimFleet {
       }
       if (!c.heartbeatInFlight && c.nextHeartbeatAt <= now) this.heartbeat(c);
       if (c.watch === undefined && c.watchRetryAt <= now) this.openWatch(c);
+      else if (c.watch !== undefined && c.firstFrameDeadline < now) {
+        // A silent stream: e.g. a server that ended it with an error the client never got.
+        this.closeWatch(c);
+        this.errors.set("WatchAllocations silent", (this.errors.get("WatchAllocations silent") ?? 0) + 1);
+        c.server = (c.server + 1) % this.channels.length;
+        c.watchRetryAt = now + 200 + Math.random() * 800;
+      }
     }
     for (const c of this.dirty) {
       if (this.inflightUpdates >= this.opts.maxInflightUpdates) break;
@@ -612,8 +634,9 @@ export class SimFleet {
       })
       .catch((err: unknown) => {
         this.failed(c, "Heartbeat", err);
-        // Try again soon, on the next server, well within the TTL.
-        if (c.alive) c.nextHeartbeatAt = Date.now() + Math.min(1000, c.ttlMs / 10);
+        // Try again on the next server, well within the TTL but without piling onto servers
+        // that are struggling (Nomad clients wait 15 s plus a stagger).
+        if (c.alive) c.nextHeartbeatAt = Date.now() + Math.min(c.ttlMs / 4, 5_000) * (0.5 + Math.random());
       })
       .finally(() => {
         c.heartbeatInFlight = false;
@@ -627,6 +650,7 @@ export class SimFleet {
       { nodeId: c.node.id, secretId: c.node.secretId, minIndex: c.watchIndex }, new grpc.Metadata(), {},
     );
     c.watch = call;
+    c.firstFrameDeadline = c.watchIndex === 0 ? Date.now() + this.opts.firstFrameTimeoutMs : Infinity;
     // Resume from the last frame's index, on another server unless the node itself was the problem.
     const broken = (err: unknown) => {
       if (c.watch !== call) return;
@@ -650,6 +674,7 @@ export class SimFleet {
   private closeWatch(c: SimClient): void {
     const call = c.watch;
     c.watch = undefined;
+    c.firstFrameDeadline = Infinity;
     call?.cancel();
   }
 
@@ -658,6 +683,7 @@ export class SimFleet {
 
   private onFrame(c: SimClient, frame: WatchFrame): void {
     this.counts.watchFrames++;
+    c.firstFrameDeadline = Infinity;
     if (frame.index > c.watchIndex) c.watchIndex = frame.index;
     for (const alloc of frame.allocations) {
       let tracked = c.allocs.get(alloc.id);

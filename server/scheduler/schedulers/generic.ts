@@ -172,7 +172,8 @@ export function processGeneric(input: SchedulerInput): SchedulerResult {
     }
   }
   for (const group of Object.values(decisions.groups)) {
-    for (const p of group.place) place(p, p.previousAlloc);
+    // A drain migration whose replacement finds no node leaves the original running.
+    for (const p of group.place) place(p, p.previousAlloc, p.reason === "migrate" && p.previousAlloc ? () => popStop(plan, p.previousAlloc as Allocation) : undefined);
   }
 
   if (canaryDeployment) plan.deployment = canaryDeployment;
