@@ -1,7 +1,11 @@
 // `nomadish agent`: runs a server in this process. It lives outside cli/ because it is where
 // the parts are put together: the CLI itself reaches servers only through the API.
 
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import type { ClientAgent } from "../client/agent.js";
+import { clientOptionsFrom, startClient } from "./client.js";
 import { UserError } from "../shared/errors.js";
 import { createLogger, type LogLevel } from "../shared/log.js";
 import { ServerAgent } from "../server/agent.js";
@@ -31,9 +35,8 @@ function duration(flags: ParsedFlags, name: string, fallback: number): number {
   return ms;
 }
 
-export function serverOptionsFrom(flags: ParsedFlags, io: CommandIO): ServerOptions {
-  if (!flags.bools.has("server")) throw new UserError("nomadish agent needs -server (client agents are not supported yet)");
-  const dataDir = flags.strings.get("data-dir");
+export function serverOptionsFrom(flags: ParsedFlags, io: CommandIO, devDataDir?: string): ServerOptions {
+  const dataDir = devDataDir ?? flags.strings.get("data-dir");
   if (!dataDir) throw new UserError("-data-dir is required: the server keeps its Raft log there");
   const retryJoin = (flags.lists.get("retry-join") ?? []).flatMap((v) => v.split(",")).map((a) => a.trim()).filter((a) => a !== "");
   for (const address of retryJoin) {
@@ -82,7 +85,7 @@ function untilSignalled(): Promise<string> {
 export const agentCommand: Command = {
   name: "agent",
   synopsis: "Runs a nomadish agent",
-  usage: "nomadish agent -server -data-dir <dir> [options]",
+  usage: "nomadish agent (-server | -client | -dev) [options]",
   help: `Runs a server agent in the foreground until interrupted. Servers keep the cluster
 state in a Raft log under -data-dir; three or five of them make a highly available cluster:
 
@@ -90,10 +93,23 @@ state in a Raft log under -data-dir; three or five of them make a highly availab
     -bootstrap-expect 3 -retry-join 10.0.0.2:4647,10.0.0.3:4647
 
 A server restarted with its data dir rejoins with its log; a new server with an empty data
-dir joins a running cluster through any server in -retry-join.`,
+dir joins a running cluster through any server in -retry-join.
+
+A client runs allocations on its machine with the docker, exec, raw_exec and mock drivers:
+
+  nomadish agent -client -data-dir /var/lib/nomadish-client -servers 10.0.0.1:4647 \
+    -config client.hcl
+
+-dev runs one server and one client in this process, for trying things out.`,
   flags: [
     { name: "server", kind: "bool", help: "Runs a server." },
-    { name: "data-dir", kind: "string", placeholder: "dir", help: "Where the server keeps its state." },
+    { name: "client", kind: "bool", help: "Runs a client that runs allocations on this machine." },
+    { name: "dev", kind: "bool", help: "Runs a server and a client in this process, with state in a temporary directory." },
+    { name: "data-dir", kind: "string", placeholder: "dir", help: "Where the agent keeps its state." },
+    { name: "servers", kind: "list", placeholder: "host:port,…", help: "Client: the servers to register with." },
+    { name: "config", kind: "list", placeholder: "file", help: "Client: a client.hcl with node class, meta, attribute and resource overrides." },
+    { name: "node-name", kind: "string", placeholder: "name", help: "Client: the node's name. Default: the host name." },
+    { name: "client-port", kind: "string", placeholder: "port", help: "Client: port of the client's API (logs, restarts). Default: any free one." },
     { name: "bind", kind: "string", placeholder: "ip", help: `Address to listen on. Default: ${DEFAULT_SERVER_OPTIONS.bind}.` },
     { name: "port", kind: "string", placeholder: "port", help: `gRPC port for clients and other servers. Default: ${DEFAULT_SERVER_OPTIONS.port}.` },
     { name: "bootstrap-expect", kind: "string", placeholder: "n", help: "Form a new cluster once this many servers know of each other. Default: 1." },
@@ -111,20 +127,50 @@ dir joins a running cluster through any server in -retry-join.`,
   ],
   async run(flags, io) {
     if (flags.args.length > 0) throw new UserError(`unexpected argument ${JSON.stringify(flags.args[0])}`);
-    const opts = serverOptionsFrom(flags, io);
+    const dev = flags.bools.has("dev");
+    const runServer = dev || flags.bools.has("server");
+    const runClient = dev || flags.bools.has("client");
+    if (!runServer && !runClient) throw new UserError("nomadish agent needs -server, -client or -dev");
     const level = (flags.strings.get("log-level") ?? "info") as LogLevel;
     if (!LOG_LEVELS.includes(level)) throw new UserError(`-log-level must be one of ${LOG_LEVELS.join(", ")}`);
+    // -dev: one server and one client in this process, with state in a fresh temporary directory.
+    const devDir = dev ? flags.strings.get("data-dir") ?? mkdtempSync(path.join(tmpdir(), "nomadish-dev-")) : undefined;
+    const serverOpts = runServer ? serverOptionsFrom(flags, io, devDir && path.join(devDir, "server")) : undefined;
+    const clientOpts = runClient
+      ? clientOptionsFrom(flags, io, {
+        ...(serverOpts ? { servers: [`${serverOpts.bind}:${serverOpts.port}`] } : {}),
+        ...(devDir ? { dataDir: path.join(devDir, "client") } : {}),
+      })
+      : undefined;
+    if (runServer && runClient && !dev && flags.strings.get("data-dir") !== undefined && clientOpts && serverOpts) {
+      // One -data-dir for both: keep their state apart.
+      serverOpts.dataDir = path.join(serverOpts.dataDir, "server");
+      clientOpts.dataDir = path.join(clientOpts.dataDir, "client");
+    }
     const logger = createLogger({ level, format: flags.bools.has("log-json") ? "json" : "text", write: io.stderr });
     io.stdout(`==> nomadish agent configuration:\n\n${keyValues([
-      ["Server", "true"], ["Node", opts.name], ["Bind Addr", `${opts.bind}:${opts.port}`], ["Data Dir", opts.dataDir],
-      ["Region", `${opts.region} (dc: ${opts.datacenter})`], ["Bootstrap Expect", String(opts.bootstrapExpect)],
-      ["Retry Join", opts.retryJoin.join(", ") || "(none)"], ["Version", packageVersion()],
+      ["Server", String(runServer)], ["Client", String(runClient)],
+      ...(serverOpts ? [
+        ["Node", serverOpts.name], ["Bind Addr", `${serverOpts.bind}:${serverOpts.port}`], ["Data Dir", serverOpts.dataDir],
+        ["Region", `${serverOpts.region} (dc: ${serverOpts.datacenter})`], ["Bootstrap Expect", String(serverOpts.bootstrapExpect)],
+        ["Retry Join", serverOpts.retryJoin.join(", ") || "(none)"],
+      ] as [string, string][] : []),
+      ...(clientOpts ? [["Client Name", clientOpts.name], ["Client Data Dir", clientOpts.dataDir], ["Servers", clientOpts.servers.join(", ")]] as [string, string][] : []),
+      ["Version", packageVersion()],
     ]).replace(/^/gm, "  ")}\n==> nomadish agent started! Log data will stream in below:\n\n`);
     const stopSignal = untilSignalled();
-    const agent = await ServerAgent.start(opts, logger, packageVersion());
+    const server = serverOpts ? await ServerAgent.start(serverOpts, logger, packageVersion()) : undefined;
+    let client: ClientAgent | undefined;
+    try {
+      client = clientOpts ? await startClient(clientOpts, logger, packageVersion()) : undefined;
+    } catch (err) {
+      await server?.stop();
+      throw err;
+    }
     const signal = await stopSignal;
     logger.info("shutting down", { signal });
-    await agent.stop();
+    await client?.stop();
+    await server?.stop();
     return 0;
   },
 };

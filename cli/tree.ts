@@ -1,6 +1,7 @@
 // The command tree, arranged like Nomad's: `nomadish <group> <command>` or `nomadish <command>`.
 
 import type { TreeEntry } from "./command.js";
+import { allocLogs } from "./commands/alloc-logs.js";
 import { allocRestart } from "./commands/alloc-restart.js";
 import { allocStatus } from "./commands/alloc-status.js";
 import { allocStop } from "./commands/alloc-stop.js";
@@ -29,7 +30,7 @@ export const COMMAND_TREE: TreeEntry[] = [
     name: "alloc",
     synopsis: "Interact with allocations",
     help: "This command groups subcommands for interacting with allocations: the placements of\na job's task groups on client nodes.",
-    commands: [allocRestart, allocStatus, allocStop],
+    commands: [allocLogs, allocRestart, allocStatus, allocStop],
   },
   {
     name: "eval",

@@ -1,0 +1,2 @@
+export { ExecDriver } from "./driver.js";
+export { defaultExecOptions, type ExecOptions } from "./options.js";

@@ -1,0 +1,2 @@
+export { RawExecDriver } from "./driver.js";
+export { defaultRawExecOptions, type RawExecOptions } from "./options.js";

@@ -1,0 +1,89 @@
+// Follows the node's allocations through the servers' WatchAllocations stream. A broken stream
+// is reopened on the next server from the last index seen, so no change is missed or repeated.
+
+import * as grpc from "@grpc/grpc-js";
+import * as pb from "../proto/index.js";
+import type { Allocation } from "../shared/model/index.js";
+import type { Logger } from "../shared/log.js";
+import { allocFromWire } from "../shared/wire/index.js";
+import { grpcCode, type ServerPool } from "./servers.js";
+
+export interface WatchFrame {
+  index: number;
+  /** Every allocation the servers assign to the node: id → alloc modify index. */
+  assigned: Map<string, number>;
+  /** The allocations that changed since the last frame, in full. */
+  changed: Allocation[];
+}
+
+export interface AllocWatchModules {
+  servers: ServerPool;
+  credentials(): { nodeId: string; secretId: string };
+  onFrame(frame: WatchFrame): void;
+  /** The servers do not know the node (any more): register again. */
+  onUnknownNode(): void;
+  logger: Logger;
+}
+
+const RETRY_MS = 500;
+
+export class AllocWatch {
+  private call: grpc.ClientReadableStream<pb.ClientNodeWatchAllocationsResponse> | undefined;
+  private index = 0;
+  private stopped = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(private readonly modules: AllocWatchModules) {}
+
+  start(): void {
+    this.stopped = false;
+    this.open();
+  }
+
+  private open(): void {
+    if (this.stopped || this.call) return;
+    const { servers, logger } = this.modules;
+    const method = pb.ClientNodeService.watchAllocations;
+    const request: pb.ClientNodeWatchAllocationsRequest = { ...this.modules.credentials(), minIndex: this.index };
+    const call = servers.channel(servers.current).makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request);
+    this.call = call;
+    call.on("data", (frame: pb.ClientNodeWatchAllocationsResponse) => {
+      let changed: Allocation[];
+      try {
+        changed = frame.allocations.map(allocFromWire);
+      } catch (err) {
+        logger.warn("ignored a malformed allocation frame", { error: (err as Error).message });
+        return;
+      }
+      this.index = Math.max(this.index, frame.index);
+      this.modules.onFrame({ index: frame.index, assigned: new Map(Object.entries(frame.allocModifyIndexes)), changed });
+    });
+    const reopen = (err?: unknown) => {
+      if (this.call !== call) return;
+      this.call = undefined;
+      if (this.stopped) return;
+      if (grpcCode(err) === grpc.status.NOT_FOUND) this.modules.onUnknownNode();
+      else if (err) logger.debug("allocation watch broke; reopening on the next server", { server: servers.current, error: (err as Error).message });
+      servers.rotate();
+      this.retry = setTimeout(() => this.open(), RETRY_MS);
+    };
+    call.on("error", reopen);
+    call.on("end", () => reopen());
+  }
+
+  /** Reopens from scratch (after re-registering: the servers may have lost what we saw). */
+  reset(): void {
+    this.index = 0;
+    const call = this.call;
+    this.call = undefined;
+    call?.cancel();
+    this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.call?.cancel();
+    this.call = undefined;
+  }
+}
