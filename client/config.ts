@@ -8,7 +8,7 @@
 //     node_pool  = "default"
 //     meta       { rack = "r1" }
 //     # nomadish: stand in for other hardware
-//     attributes { "cpu.arch" = "arm64" }
+//     attributes = { "cpu.arch" = "arm64" }
 //     cpu_total_compute = 4000
 //     cpu_cores         = 2
 //     memory_total_mb   = 2048

@@ -21,7 +21,7 @@ export const clientApi = {
         const req = call.request;
         const runner = lookup.runner(req.allocId);
         if (!runner) {
-          call.destroy(Object.assign(new Error("not found"), notFound(`allocation "${req.allocId}"`)));
+          call.emit("error", Object.assign(new Error("not found"), notFound(`allocation "${req.allocId}"`)));
           return;
         }
         const abort = new AbortController();
@@ -41,7 +41,7 @@ export const clientApi = {
         run().then(() => call.end(), (err: Error) => {
           if (abort.signal.aborted) return;
           logger.warn("log stream failed", { allocId: req.allocId, task: req.task, error: err.message });
-          call.destroy(Object.assign(new Error(err.message), { code: grpc.status.NOT_FOUND, details: err.message }));
+          call.emit("error", Object.assign(new Error(err.message), { code: grpc.status.NOT_FOUND, details: err.message }));
         });
       },
     };

@@ -141,7 +141,7 @@ export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.
         }
       };
       run().then(() => call.end(), (err: unknown) => {
-        if (!abort.signal.aborted) call.destroy(Object.assign(new Error("watch failed"), toServiceError(err, ctx.logger)));
+        if (!abort.signal.aborted) call.emit("error", Object.assign(new Error("watch failed"), toServiceError(err, ctx.logger)));
       });
     },
 

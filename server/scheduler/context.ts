@@ -7,7 +7,7 @@ import { EvalEligibility, NodeClassCache } from "./class.js";
 import { MetricsRecorder } from "./metrics.js";
 import { OperatorCache } from "./operators.js";
 import type { PlacementOptions } from "./options.js";
-import { isTerminal } from "./resources.js";
+import { isTerminal, nodeUsage, type NodeUsage } from "./resources.js";
 import type { Rng } from "./rng.js";
 import { EMPTY_PLAN, type PlacementState, type PlanView } from "./types.js";
 
@@ -18,8 +18,13 @@ export class EvalContext {
   plan: PlanView = EMPTY_PLAN;
   metrics: MetricsRecorder;
   private nodesById: Map<string, Node> | undefined;
-  /** Per placement: the plan changes between placements. */
-  private proposed = new Map<string, Allocation[]>();
+  /**
+   * Per node: its proposed allocations and their usage, kept across the placements of one
+   * evaluation and recomputed only for nodes whose part of the plan changed since (the plan
+   * only grows between placements, so the lengths of its lists tell). Without this, every
+   * placement re-read and re-summed every candidate's allocations: thousands on a big node.
+   */
+  private proposed = new Map<string, { key: string; allocs: Allocation[]; usage: NodeUsage | undefined }>();
   private jobAllocs: { job: Job; allocs: Allocation[] } | undefined;
 
   constructor(
@@ -32,10 +37,22 @@ export class EvalContext {
 
   /** Starts a new placement: fresh metrics, and forget whatever was derived from the previous plan. */
   reset(plan: PlanView): void {
+    if (plan !== this.plan) this.proposed = new Map();
     this.plan = plan;
     this.metrics = new MetricsRecorder(this.options.scoreMetaTopN);
-    this.proposed = new Map();
     this.jobAllocs = undefined;
+  }
+
+  private planKey(nodeId: string): string {
+    return `${this.plan.nodeAllocation[nodeId]?.length ?? 0}/${this.plan.nodeUpdate[nodeId]?.length ?? 0}/${this.plan.nodePreemptions?.[nodeId]?.length ?? 0}`;
+  }
+
+  /** What the node's proposed allocations take, summed once per plan change. */
+  proposedUsage(nodeId: string): NodeUsage {
+    this.proposedAllocs(nodeId);
+    const entry = this.proposed.get(nodeId) as { allocs: Allocation[]; usage: NodeUsage | undefined };
+    entry.usage ??= nodeUsage(entry.allocs);
+    return entry.usage;
   }
 
   node(id: string): Node | undefined {
@@ -55,14 +72,15 @@ export class EvalContext {
    * plan stops or preempts, with the plan's placements (and in-place updates) on top.
    */
   proposedAllocs(nodeId: string): Allocation[] {
-    let allocs = this.proposed.get(nodeId);
-    if (allocs !== undefined) return allocs;
+    const key = this.planKey(nodeId);
+    const cached = this.proposed.get(nodeId);
+    if (cached !== undefined && cached.key === key) return cached.allocs;
     const stopped = this.stoppedIds(nodeId);
     const placed = this.plan.nodeAllocation[nodeId] ?? [];
     const replaced = new Set(placed.map((a) => a.id));
-    allocs = this.state.allocsByNode(nodeId).filter((a) => !isTerminal(a) && !replaced.has(a.id) && !(stopped?.has(a.id) ?? false));
+    const allocs = this.state.allocsByNode(nodeId).filter((a) => !isTerminal(a) && !replaced.has(a.id) && !(stopped?.has(a.id) ?? false));
     for (const a of placed) if (!isTerminal(a)) allocs.push(a);
-    this.proposed.set(nodeId, allocs);
+    this.proposed.set(nodeId, { key, allocs, usage: undefined });
     return allocs;
   }
 

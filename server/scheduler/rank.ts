@@ -7,7 +7,7 @@ import type { EvalContext } from "./context.js";
 import type { FeasibleIterator } from "./feasible.js";
 import { checkConstraint } from "./operators.js";
 import type { SchedulerAlgorithm } from "./options.js";
-import { fitGroup, nodeCapacity } from "./resources.js";
+import { fitGroup, groupKey, nodeCapacity } from "./resources.js";
 import { resolveNodeTarget } from "./target.js";
 
 export interface RankedNode {
@@ -81,7 +81,7 @@ export class BinPackIterator implements RankIterator {
       option.proposed = proposed;
       const fit = fitGroup(option.node, proposed, this.group, {
         cache: this.ctx.operators, rng: this.ctx.rng, dynamicPortMin: options.dynamicPortMin, dynamicPortMax: options.dynamicPortMax,
-      });
+      }, this.ctx.proposedUsage(option.node.id));
       if (!fit.fit) {
         metrics.exhaustedNode(option.node, fit.dimension);
         continue;
@@ -122,11 +122,7 @@ export class JobAntiAffinityIterator implements RankIterator {
     const option = this.source.next();
     if (option === undefined || this.job === undefined || this.group === undefined) return option;
     const { job, group } = this;
-    const proposed = option.proposed ?? this.ctx.proposedAllocs(option.node.id);
-    let collisions = 0;
-    for (const a of proposed) {
-      if (a.jobId === job.id && a.namespace === job.namespace && a.taskGroup === group.name) collisions++;
-    }
+    const collisions = this.ctx.proposedUsage(option.node.id).groups.get(groupKey(job.namespace, job.id, group.name)) ?? 0;
     if (collisions > 0) {
       const penalty = -(collisions + 1) / Math.max(group.count, 1);
       option.scores.push(penalty);

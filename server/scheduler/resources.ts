@@ -194,23 +194,43 @@ export type FitResult =
  * Fits one more allocation of `group` onto `node`, next to `proposed` (the allocations the node
  * will hold once the plan is applied). Assigns ports, cores and device instances.
  */
-export function fitGroup(node: Node, proposed: readonly Allocation[], group: TaskGroup, env: FitEnv): FitResult {
-  const capacity = nodeCapacity(node);
-  let cpuUsed = 0;
-  let memUsed = 0;
-  let diskUsed = 0;
-  const usedCores = new Set<number>();
-  const usedDevices = new Set<string>();
+/** What a node's allocations take, summed once and shared by every check of one placement. */
+export interface NodeUsage {
+  cpuMhz: number;
+  memoryMb: number;
+  diskMb: number;
+  cores: Set<number>;
+  devices: Set<string>;
+  /** Allocations per "namespace/job/group": job anti-affinity counts collisions from it. */
+  groups: Map<string, number>;
+}
+
+export const groupKey = (namespace: string, jobId: string, group: string): string => `${namespace}/${jobId}/${group}`;
+
+export function nodeUsage(proposed: readonly Allocation[]): NodeUsage {
+  const usage: NodeUsage = { cpuMhz: 0, memoryMb: 0, diskMb: 0, cores: new Set(), devices: new Set(), groups: new Map() };
   for (const alloc of proposed) {
-    const usage = allocUsage(alloc);
-    cpuUsed += usage.cpuMhz;
-    memUsed += usage.memoryMb;
-    diskUsed += usage.diskMb;
+    const u = allocUsage(alloc);
+    usage.cpuMhz += u.cpuMhz;
+    usage.memoryMb += u.memoryMb;
+    usage.diskMb += u.diskMb;
     for (const task of Object.values(alloc.allocatedResources.tasks)) {
-      for (const core of task.reservedCores) usedCores.add(core);
-      for (const d of task.devices) for (const id of d.deviceIds) usedDevices.add(id);
+      for (const core of task.reservedCores) usage.cores.add(core);
+      for (const d of task.devices) for (const id of d.deviceIds) usage.devices.add(id);
     }
+    const key = groupKey(alloc.namespace, alloc.jobId, alloc.taskGroup);
+    usage.groups.set(key, (usage.groups.get(key) ?? 0) + 1);
   }
+  return usage;
+}
+
+export function fitGroup(node: Node, proposed: readonly Allocation[], group: TaskGroup, env: FitEnv, usage: NodeUsage = nodeUsage(proposed)): FitResult {
+  const capacity = nodeCapacity(node);
+  let cpuUsed = usage.cpuMhz;
+  let memUsed = usage.memoryMb;
+  let diskUsed = usage.diskMb;
+  const usedCores = new Set(usage.cores);
+  const usedDevices = new Set(usage.devices);
 
   // Ports: statics must be free on their address, dynamics are picked around everything used.
   const ports: AllocatedPort[] = [];

@@ -8,4 +8,6 @@ export const SERVER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.min_reconnect_backoff_ms": 50,
   "grpc.max_reconnect_backoff_ms": 1000,
   "grpc.keepalive_time_ms": 10_000,
+  // Lists of many allocations are large (a 50,000-allocation list is about 14 MB).
+  "grpc.max_receive_message_length": 256 * 1024 * 1024,
 };

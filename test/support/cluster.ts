@@ -2,7 +2,7 @@
 // own `nomadish agent -server` process, so it can be SIGKILLed and restarted with its data dir.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,6 +29,15 @@ export interface ServerProcess {
   process: ChildProcess | undefined;
 }
 
+/** A client agent process (`nomadish agent -client`) with its own data dir and config. */
+export interface ClientProcess {
+  name: string;
+  dataDir: string;
+  configFile: string;
+  logFile: string;
+  process: ChildProcess | undefined;
+}
+
 export interface ClusterOptions {
   servers: number;
   /** Extra flags for every agent. */
@@ -50,6 +59,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
 export class TestCluster {
   readonly root: string;
   readonly servers: ServerProcess[] = [];
+  readonly clientAgents: ClientProcess[] = [];
   private readonly clients: ApiClient[] = [];
 
   private constructor(readonly opts: ClusterOptions) {
@@ -146,8 +156,58 @@ export class TestCluster {
     await exited;
   }
 
+  /**
+   * Starts a client agent with `config` as its client.hcl (add `client { ... }` settings such as
+   * node_class, meta, attributes and resource overrides to stand in for other hardware).
+   */
+  startClient(name: string, config = ""): ClientProcess {
+    const client: ClientProcess = {
+      name, dataDir: path.join(this.root, `client-${name}`), configFile: path.join(this.root, `client-${name}.hcl`),
+      logFile: path.join(this.root, `client-${name}.log`), process: undefined,
+    };
+    writeFileSync(client.configFile, config);
+    this.clientAgents.push(client);
+    this.spawnClient(client);
+    return client;
+  }
+
+  /** Starts (or restarts) a client process with its data dir. */
+  spawnClient(client: ClientProcess): void {
+    const args = [
+      repoPath("bin", "nomadish.js"), "agent", "-client", "-data-dir", client.dataDir, "-node-name", client.name,
+      "-servers", this.addresses.join(","), "-config", client.configFile,
+    ];
+    const log = createWriteStream(client.logFile, { flags: "a" });
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    client.process = child;
+    child.once("exit", () => {
+      if (client.process === child) client.process = undefined;
+    });
+  }
+
+  async killClient(client: ClientProcess, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const child = client.process;
+    if (!child) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Waits until the named clients' nodes are registered and ready; returns them by name. */
+  async waitForNodes(names: readonly string[], timeoutMs = 20_000): Promise<Map<string, pb.Node>> {
+    const api = this.client();
+    return waitFor(`nodes ${names.join(", ")} ready`, timeoutMs, async () => {
+      const { nodes } = await api.call(pb.NodesService.list, { prefix: "" }, "read");
+      const ready = new Map(nodes.filter((n) => n.status === pb.NodeStatus.READY).map((n) => [n.name, n]));
+      return names.every((n) => ready.has(n)) ? ready : undefined;
+    });
+  }
+
   async stop(): Promise<void> {
     for (const client of this.clients) client.close();
+    await Promise.all(this.clientAgents.map((c) => this.killClient(c, "SIGTERM")));
     await Promise.all(this.servers.map((s) => this.kill(s, "SIGTERM")));
     if (!this.opts.keep && !process.env["NOMADISH_KEEP_CLUSTER"]) rmSync(this.root, { recursive: true, force: true });
   }

@@ -161,11 +161,39 @@ export class DockerDriver implements Driver {
       this.pending.delete(wait);
     }
     const state = await this.docker.getContainer(handle.taskId).inspect().then((info) => info.State, () => undefined);
+    const oomKilled = (state?.OOMKilled ?? false) || (exitCode !== 0 && state !== undefined && (await this.hadOomEvent(handle.taskId, state.StartedAt)));
     const follower = this.followers.get(handle.taskId);
     if (follower) await Promise.race([follower.done, delay(this.opts.logDrainTimeoutMs)]);
-    const result = exitFromStatus(exitCode, state?.OOMKilled ?? false);
+    const result = exitFromStatus(exitCode, oomKilled);
     if (state?.Error) result.error = state.Error;
     return result;
+  }
+
+  /**
+   * Whether the daemon logged an `oom` event for the container since it started. Its OOMKilled
+   * flag alone misses kills: measured here (docker 20.10, cgroup v1), the exit that follows the
+   * OOM events resets it in about one run in ten, while the events themselves stay in the log.
+   */
+  private async hadOomEvent(containerId: string, startedAt: string): Promise<boolean> {
+    const sinceS = Math.floor(Date.parse(startedAt) / 1000);
+    if (!Number.isFinite(sinceS)) return false;
+    try {
+      const stream = await this.docker.getEvents({
+        since: sinceS,
+        until: Date.now() / 1000, // now, not later: the daemon would hold the answer until then
+        filters: { container: [containerId], event: ["oom"] },
+      });
+      let text = "";
+      await new Promise<void>((resolve, reject) => {
+        stream.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        stream.on("end", resolve);
+        stream.on("error", reject);
+      });
+      return text.trim() !== "";
+    } catch (err) {
+      this.opts.logger.debug("reading docker's oom events failed", { container: containerId, error: err });
+      return false;
+    }
   }
 
   private follow(handle: TaskHandle): void {
