@@ -46,6 +46,8 @@ export class NodeClassCache {
   private readonly classes = new WeakMap<Node, string>();
 
   of(node: Node): string {
+    // Registration stamps the class with this same function; trust it rather than hash again.
+    if (node.computedClass.startsWith("v1:")) return node.computedClass;
     let cls = this.classes.get(node);
     if (cls === undefined) {
       cls = computeNodeClass(node);

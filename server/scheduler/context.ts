@@ -7,9 +7,19 @@ import { EvalEligibility, NodeClassCache } from "./class.js";
 import { MetricsRecorder } from "./metrics.js";
 import { OperatorCache } from "./operators.js";
 import type { PlacementOptions } from "./options.js";
-import { isTerminal, nodeUsage, type NodeUsage } from "./resources.js";
+import { addUsage, isTerminal, nodeUsage, type NodeUsage } from "./resources.js";
 import type { Rng } from "./rng.js";
 import { EMPTY_PLAN, type PlacementState, type PlanView } from "./types.js";
+
+interface ProposedNode {
+  /** Lengths of the plan's lists for the node when this was computed. */
+  placed: number;
+  stops: number;
+  preempted: number;
+  allocs: Allocation[];
+  ids: Set<string>;
+  usage: NodeUsage;
+}
 
 export class EvalContext {
   readonly operators = new OperatorCache();
@@ -20,11 +30,12 @@ export class EvalContext {
   private nodesById: Map<string, Node> | undefined;
   /**
    * Per node: its proposed allocations and their usage, kept across the placements of one
-   * evaluation and recomputed only for nodes whose part of the plan changed since (the plan
-   * only grows between placements, so the lengths of its lists tell). Without this, every
-   * placement re-read and re-summed every candidate's allocations: thousands on a big node.
+   * evaluation. Between placements the plan only grows, so a node whose stops are unchanged and
+   * whose placements were appended to is brought up to date by adding the new ones; anything
+   * else recomputes it. Without this, bin-packing re-read and re-summed the thousands of
+   * allocations of the node it keeps choosing, for every placement.
    */
-  private proposed = new Map<string, { key: string; allocs: Allocation[]; usage: NodeUsage | undefined }>();
+  private proposed = new Map<string, ProposedNode>();
   private jobAllocs: { job: Job; allocs: Allocation[] } | undefined;
 
   constructor(
@@ -43,23 +54,10 @@ export class EvalContext {
     this.jobAllocs = undefined;
   }
 
-  private planKey(nodeId: string): string {
-    return `${this.plan.nodeAllocation[nodeId]?.length ?? 0}/${this.plan.nodeUpdate[nodeId]?.length ?? 0}/${this.plan.nodePreemptions?.[nodeId]?.length ?? 0}`;
-  }
-
-  /** What the node's proposed allocations take, summed once per plan change. */
-  proposedUsage(nodeId: string): NodeUsage {
-    this.proposedAllocs(nodeId);
-    const entry = this.proposed.get(nodeId) as { allocs: Allocation[]; usage: NodeUsage | undefined };
-    entry.usage ??= nodeUsage(entry.allocs);
-    return entry.usage;
-  }
-
   node(id: string): Node | undefined {
     if (this.nodesById === undefined) this.nodesById = new Map(this.state.nodes().map((n) => [n.id, n]));
     return this.nodesById.get(id);
   }
-
   private stoppedIds(nodeId: string): Set<string> | undefined {
     const stops = this.plan.nodeUpdate[nodeId];
     const preempted = this.plan.nodePreemptions?.[nodeId];
@@ -67,21 +65,42 @@ export class EvalContext {
     return new Set([...(stops ?? []), ...(preempted ?? [])].map((a) => a.id));
   }
 
+  /** What the node's proposed allocations take. */
+  proposedUsage(nodeId: string): NodeUsage {
+    return this.proposedNode(nodeId).usage;
+  }
+
   /**
    * The allocations a node will hold once the plan is applied: its live ones, minus those the
    * plan stops or preempts, with the plan's placements (and in-place updates) on top.
    */
   proposedAllocs(nodeId: string): Allocation[] {
-    const key = this.planKey(nodeId);
-    const cached = this.proposed.get(nodeId);
-    if (cached !== undefined && cached.key === key) return cached.allocs;
-    const stopped = this.stoppedIds(nodeId);
+    return this.proposedNode(nodeId).allocs;
+  }
+
+  private proposedNode(nodeId: string): ProposedNode {
     const placed = this.plan.nodeAllocation[nodeId] ?? [];
+    const stops = this.plan.nodeUpdate[nodeId]?.length ?? 0;
+    const preempted = this.plan.nodePreemptions?.[nodeId]?.length ?? 0;
+    const cached = this.proposed.get(nodeId);
+    if (cached && cached.stops === stops && cached.preempted === preempted && cached.placed <= placed.length) {
+      if (cached.placed === placed.length) return cached;
+      const added = placed.slice(cached.placed);
+      if (added.every((a) => !cached.ids.has(a.id) && !isTerminal(a))) {
+        cached.allocs.push(...added);
+        for (const a of added) cached.ids.add(a.id);
+        addUsage(cached.usage, added);
+        cached.placed = placed.length;
+        return cached;
+      }
+    }
+    const stopped = this.stoppedIds(nodeId);
     const replaced = new Set(placed.map((a) => a.id));
     const allocs = this.state.allocsByNode(nodeId).filter((a) => !isTerminal(a) && !replaced.has(a.id) && !(stopped?.has(a.id) ?? false));
     for (const a of placed) if (!isTerminal(a)) allocs.push(a);
-    this.proposed.set(nodeId, { key, allocs, usage: undefined });
-    return allocs;
+    const entry: ProposedNode = { placed: placed.length, stops, preempted, allocs, ids: new Set(allocs.map((a) => a.id)), usage: nodeUsage(allocs) };
+    this.proposed.set(nodeId, entry);
+    return entry;
   }
 
   /** The job's allocations as they will be once the plan is applied, on every node. */

@@ -209,7 +209,13 @@ export const groupKey = (namespace: string, jobId: string, group: string): strin
 
 export function nodeUsage(proposed: readonly Allocation[]): NodeUsage {
   const usage: NodeUsage = { cpuMhz: 0, memoryMb: 0, diskMb: 0, cores: new Set(), devices: new Set(), groups: new Map() };
-  for (const alloc of proposed) {
+  addUsage(usage, proposed);
+  return usage;
+}
+
+/** Adds allocations to a usage summary. */
+export function addUsage(usage: NodeUsage, allocs: readonly Allocation[]): void {
+  for (const alloc of allocs) {
     const u = allocUsage(alloc);
     usage.cpuMhz += u.cpuMhz;
     usage.memoryMb += u.memoryMb;
@@ -221,7 +227,6 @@ export function nodeUsage(proposed: readonly Allocation[]): NodeUsage {
     const key = groupKey(alloc.namespace, alloc.jobId, alloc.taskGroup);
     usage.groups.set(key, (usage.groups.get(key) ?? 0) + 1);
   }
-  return usage;
 }
 
 export function fitGroup(node: Node, proposed: readonly Allocation[], group: TaskGroup, env: FitEnv, usage: NodeUsage = nodeUsage(proposed)): FitResult {
