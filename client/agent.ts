@@ -258,6 +258,7 @@ export class ClientAgent {
     await this.updates.flush().catch(() => undefined);
     this.updates.stop();
     this.servers.close();
+    await Promise.all(this.modules.drivers.map((d) => d.close?.().catch(() => undefined)));
     await new Promise<void>((resolve) => this.grpcServer.tryShutdown(() => resolve()));
     await this.db.close();
   }

@@ -4,7 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as pb from "../proto/index.js";
 import type { Logger } from "../shared/log.js";
 import type { AllocRunnerLike } from "./agent.js";
-import { readLogs } from "./logs/index.js";
+import { readLogFrames } from "./logs/index.js";
 
 export interface RunnerLookup {
   runner(allocId: string): AllocRunnerLike | undefined;
@@ -28,14 +28,12 @@ export const clientApi = {
         call.on("cancelled", () => abort.abort());
         const stream = req.type === pb.LogStreamType.STDERR ? "stderr" : "stdout";
         const run = async () => {
-          let offset = 0;
-          for await (const data of readLogs({
+          for await (const frame of readLogFrames({
             dir: runner.logDir, task: req.task, stream, follow: req.follow, signal: abort.signal,
             origin: req.origin === pb.LogOrigin.END ? "end" : "start", offsetBytes: req.offset,
             ...(req.tailLines > 0 ? { tailLines: req.tailLines } : {}),
           })) {
-            if (!call.write({ file: `${req.task}.${stream}`, offset, data, fileEvent: "" })) await new Promise((r) => call.once("drain", r));
-            offset += data.length;
+            if (!call.write({ file: frame.file, offset: frame.offset, data: frame.data, fileEvent: "" })) await new Promise((r) => call.once("drain", r));
           }
         };
         run().then(() => call.end(), (err: Error) => {

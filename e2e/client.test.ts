@@ -189,6 +189,10 @@ job "crashing" {
   t.true(state?.failed);
   t.true(events(failed).some((e) => /^Restarting/.test(e)));
   t.true(events(failed).some((e) => /^Not Restarting/.test(e)), events(failed).join("\n"));
+  // Its output across the three runs, read from the client by `alloc logs`.
+  const logs = await nomadish(["alloc", "logs", failed.id.slice(0, 8)], address);
+  t.is(logs.code, 0, logs.stderr);
+  t.is(logs.stdout, "failing\nfailing\nfailing\n");
 });
 
 test.serial("bad task input fails the task with a message that says exactly what is wrong, and the client keeps running", async (t) => {

@@ -152,7 +152,7 @@ export class AllocRunner {
       const previous = taskStates[name];
       const handle = handles[name];
       if (previous === undefined && handle === undefined) continue;
-      slot.runner.restore(previous ?? newTaskState(), handle);
+      slot.runner.recover(handle, previous ?? newTaskState());
       slot.state = slot.runner.state;
     }
     void this.run();
@@ -247,7 +247,11 @@ export class AllocRunner {
   }
 
   #report(): void {
-    this.#modules.report(this.clientUpdate());
+    try {
+      this.#modules.report(this.clientUpdate());
+    } catch (err) {
+      this.#log.error("reporting the allocation's status failed", { allocId: this.id, err });
+    }
   }
 
   #startHealthWatch(): void {

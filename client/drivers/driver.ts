@@ -92,4 +92,6 @@ export interface Driver {
   recover(handle: TaskHandle): Promise<boolean>;
   /** Sends a signal to the running task (template change_mode = "signal"). */
   signal(handle: TaskHandle, signal: string): Promise<void>;
+  /** The client is shutting down: drop log copying and waits, leaving the tasks running. */
+  close?(): Promise<void>;
 }

@@ -5,6 +5,7 @@
 // points. Everything that happens is a Nomad task event in the task's TaskState.
 
 import { devNull } from "node:os";
+import path from "node:path";
 import { silentLogger, type Logger } from "../../shared/log.js";
 import { formatDuration } from "../../shared/model/duration.js";
 import type { Allocation, TaskState } from "../../shared/model/alloc.js";
@@ -106,14 +107,13 @@ export class TaskRunner {
 
   /**
    * After a client restart, before run(): carry on from the state the client had for this task
-   * and re-attach to it through `handle` when there is one. A task that was dead stays dead.
+   * and re-attach to it through `handle` when there is one (run() then calls driver.recover; a
+   * task that died meanwhile goes through the restart policy). A task that was dead stays dead.
    */
-  restore(previous: TaskState, handle: TaskHandle | undefined): void {
-    if (this.#running) throw new Error(`task "${this.taskName}" is already running; restore() comes before run()`);
+  recover(handle: TaskHandle | undefined, previous: TaskState): void {
+    if (this.#running) throw new Error(`task "${this.taskName}" is already running; recover() comes before run()`);
     this.#recorder = this.#newRecorder(previous);
     this.#recoveredHandle = handle;
-    // The templates were rendered when the task first started; re-rendering is a restart's job.
-    if (handle !== undefined) this.#templatesRendered = true;
   }
 
   #newRecorder(initial: TaskState): TaskStateRecorder {
@@ -132,14 +132,19 @@ export class TaskRunner {
 
   /** Kills the task (no restart follows); resolves once it is dead. Works before run() and while it waits to restart. */
   kill(reason?: KillReason): Promise<TaskState> {
+    if (!this.#running) {
+      // Never started (or recovered dead): nothing to stop, it is simply dead.
+      if (this.#recorder.state !== "dead") {
+        if (reason) this.#recorder.record(taskEvent(reason.type, this.#now(), reason.message));
+        this.#recorder.record(undefined, "dead");
+      }
+      this.#killRequest.fire(reason);
+      this.#running = Promise.resolve(this.#finish());
+      return this.#done.promise;
+    }
     if (this.#recorder.state === "dead" || this.#killRequest.fired) return this.#done.promise;
     if (reason) this.#recorder.record(taskEvent(reason.type, this.#now(), reason.message));
     this.#killRequest.fire(reason);
-    if (!this.#running) {
-      // Never started: nothing to stop, it is simply dead.
-      this.#recorder.record(undefined, "dead");
-      this.#running = Promise.resolve(this.#finish());
-    }
     return this.#done.promise;
   }
 
@@ -218,6 +223,7 @@ export class TaskRunner {
     } catch (err) {
       return this.#failSetup(`failed to build task directory: ${errorMessage(err)}`);
     }
+    // A re-attached task already has its files; they are rendered again only if it must start anew.
     return fresh ? this.#renderTemplatesOnce() : true;
   }
 
@@ -235,7 +241,7 @@ export class TaskRunner {
       });
       this.#templateEnv = rendered.env;
       this.#templatesRendered = true;
-      const names = rendered.paths.map((p) => p.slice(allocDir.taskDir(this.taskName).length + 1) || p);
+      const names = rendered.paths.map((p) => path.relative(allocDir.taskDir(this.taskName), p));
       this.#recorder.record(taskEvent(TaskEventType.TemplateRendered, this.#now(), `Rendered ${names.join(", ")}`));
       return true;
     } catch (err) {
@@ -333,7 +339,7 @@ export class TaskRunner {
       clearTimeout(slowNotice);
     }
     await this.#adopt(handle);
-    if (this.#killRequest.fired) return this.#killTask(handle, driver.wait(handle));
+    if (this.#killRequest.fired) return this.#killTask(handle, this.#waitOn(handle));
     this.#recorder.record(taskEvent(TaskEventType.Started, this.#now(), "Task started by client"), "running");
     return this.#waitForExit(handle);
   }
@@ -358,7 +364,7 @@ export class TaskRunner {
     this.#log.info("re-attached to task", { alloc: this.#alloc.id, task: this.taskName });
     this.#handle = handle;
     for (const rotator of this.#rotators) rotator.start();
-    if (this.#killRequest.fired) return this.#killTask(handle, driver.wait(handle));
+    if (this.#killRequest.fired) return this.#killTask(handle, this.#waitOn(handle));
     if (this.#recorder.state !== "running") this.#recorder.record(taskEvent(TaskEventType.Started, this.#now(), "Task started by client"), "running");
     return this.#waitForExit(handle);
   }
@@ -416,10 +422,15 @@ export class TaskRunner {
   }
 
   async #stopDriverTask(handle: TaskHandle): Promise<void> {
+    const driver = this.#driver as Driver;
     try {
-      await (this.#driver as Driver).stop(handle, this.#task.killTimeoutMs, this.#task.killSignal || DEFAULT_KILL_SIGNAL);
+      await driver.stop(handle, this.#task.killTimeoutMs, this.#task.killSignal || DEFAULT_KILL_SIGNAL);
     } catch (err) {
-      this.#log.warn("driver failed to stop task", { alloc: this.#alloc.id, task: this.taskName, err });
+      // Waiting for an exit that a failed stop never brings would hang the runner: force it.
+      this.#log.warn("driver failed to stop task; killing it", { alloc: this.#alloc.id, task: this.taskName, err });
+      await driver.stop(handle, 0, "SIGKILL").catch((again: unknown) => {
+        this.#log.error("driver failed to kill task", { alloc: this.#alloc.id, task: this.taskName, err: again });
+      });
     }
   }
 

@@ -50,7 +50,7 @@ const OPTIONS: Record<string, OptionKind> = {
 
 function optionProblem(key: string, value: unknown): string | undefined {
   const kind = OPTIONS[key];
-  if (kind === undefined) return `unknown mock driver option "${key}" (known: ${Object.keys(OPTIONS).join(", ")})`;
+  if (kind === undefined) return `unknown option "${key}" for the mock driver`;
   switch (kind) {
     case "duration":
       return typeof value === "string" && parseDurationMs(value) !== undefined && (parseDurationMs(value) ?? 0) >= 0

@@ -225,3 +225,18 @@ test("after a client restart the allocation re-attaches to running tasks and doe
   await second.runner.stop();
   t.is(lastReport(second)?.clientStatus, "complete");
 });
+
+test("a recovered allocation whose tasks had all finished is terminal at once, and runs nothing", async (t) => {
+  const first = await allocHarness(t, [mockTask("main", { run_for: "1ms" }), mockTask("cleanup", { run_for: "1ms" }, { lifecycle: poststop })], {
+    job: { type: "batch" },
+  });
+  await first.runner.run();
+  const taskStates = first.runner.taskStates();
+  const second = first.successor();
+  await second.runner.recover({}, taskStates);
+  await second.runner.run();
+  t.true(second.runner.isTerminal());
+  t.is(first.driver.started.length, 2);
+  t.is(lastReport(second)?.clientStatus, "complete");
+  await second.runner.destroy();
+});

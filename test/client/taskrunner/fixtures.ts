@@ -139,6 +139,7 @@ export interface TaskHarness {
 export interface HarnessOptions extends AllocSpec {
   driver?: SpyDriver | null;
   random?: () => number;
+  slowStartNoticeMs?: number;
 }
 
 /** A task runner for `t` over a fresh allocation directory; killed after the test. */
@@ -149,7 +150,10 @@ export async function taskHarness(t: ExecutionContext, theTask: Task, opts: Harn
   const driver = opts.driver === undefined ? new SpyDriver() : opts.driver;
   const states: TaskState[] = [];
   const savedHandles: (TaskHandle | undefined)[] = [];
-  const runner = new TaskRunner({ alloc, task: theTask, node: testNode, region: "europe", allocDir }, {
+  const runner = new TaskRunner({
+    alloc, task: theTask, node: testNode, region: "europe", allocDir,
+    ...(opts.slowStartNoticeMs === undefined ? {} : { slowStartNoticeMs: opts.slowStartNoticeMs }),
+  }, {
     driver: driver ?? undefined,
     onStateChange: (s) => states.push(s),
     saveHandle: (h) => { savedHandles.push(h); },

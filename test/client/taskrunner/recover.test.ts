@@ -23,7 +23,7 @@ test("after a client restart the runner re-attaches to a task that is still runn
 
   const states: TaskState[] = [];
   const next = successor(h, states);
-  next.restore(before, handle);
+  next.recover(handle, before);
   void next.run();
   await eventually("re-attached", () => next.handle !== undefined);
   t.is(next.state.state, "running");
@@ -46,7 +46,7 @@ test("a task that died while the client was down goes through the restart policy
   const states: TaskState[] = [];
   const next = successor(h, states);
   t.teardown(() => next.kill());
-  next.restore(h.runner.state, lost);
+  next.recover(lost, h.runner.state);
   void next.run();
   await eventually("a fresh start", () => h.driver.started.length === 2 && next.state.state === "running");
   const state = next.state;
@@ -61,7 +61,7 @@ test("a task that was dead before the client restarted stays dead", async (t) =>
   const h = await taskHarness(t, mockTask("done", { run_for: "1ms" }), { job: { type: "batch" } });
   const final = await h.runner.run();
   const next = successor(h, []);
-  next.restore(final, undefined);
+  next.recover(undefined, final);
   t.deepEqual(await next.run(), final);
   t.is(h.driver.started.length, 1);
 });

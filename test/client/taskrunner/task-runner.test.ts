@@ -108,6 +108,13 @@ test("a start error that may pass is retried under the restart policy", async (t
   t.is(final.restarts, 1);
 });
 
+test("a driver slow to start the task is noted with a Driver event", async (t) => {
+  const h = await taskHarness(t, mockTask("slow", { start_block_for: "60ms", run_for: "1ms" }), { job: { type: "batch" }, slowStartNoticeMs: 10 });
+  const final = await h.runner.run();
+  t.deepEqual(eventTypes(final), ["Received", "Task Setup", "Driver", "Started", "Terminated"]);
+  t.is(final.events[2]?.message, 'Still starting the task with driver "mock"');
+});
+
 // ---------------------------------------------------------------------------------------------
 // Problems the user must fix fail the task at once
 
@@ -129,7 +136,7 @@ test("a driver config the driver rejects fails the task without starting it", as
   const final = await h.runner.run();
   t.true(final.failed);
   t.is(lastEvent(final)?.type, "Driver Failure");
-  t.regex(lastEvent(final)?.message ?? "", /unknown mock driver option "run_fro"/);
+  t.regex(lastEvent(final)?.message ?? "", /unknown option "run_fro" for the mock driver/);
   t.is(h.driver.started.length, 0);
 });
 
