@@ -97,6 +97,8 @@ export class PlanApplier {
   private async apply({ plan, evalsIfComplete, stillOwned }: PlanSubmission): Promise<SubmitResult> {
     if (this.stopped) throw new PlanRejectedError("this server stopped leading; the plan was not applied");
     if (!stillOwned()) throw new PlanRejectedError(`evaluation ${plan.evalId} is no longer held by this worker`);
+    // Let Raft heartbeats and I/O through between plans (checking one is CPU work).
+    await new Promise((r) => setImmediate(r));
     const snap = this.modules.store.snapshot();
     const { accepted, rejected } = evaluatePlan(snap, plan);
     const complete = rejected.size === 0;

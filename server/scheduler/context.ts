@@ -7,7 +7,8 @@ import { EvalEligibility, NodeClassCache } from "./class.js";
 import { MetricsRecorder } from "./metrics.js";
 import { OperatorCache } from "./operators.js";
 import type { PlacementOptions } from "./options.js";
-import { addUsage, isTerminal, nodeUsage, type NodeUsage } from "./resources.js";
+import { addUsage, cloneUsage, isTerminal, nodeUsage, type NodeUsage } from "./resources.js";
+import type { NodeUsageCache } from "./usage-cache.js";
 import type { Rng } from "./rng.js";
 import { EMPTY_PLAN, type PlacementState, type PlanView } from "./types.js";
 
@@ -17,8 +18,11 @@ interface ProposedNode {
   stops: number;
   preempted: number;
   allocs: Allocation[];
-  ids: Set<string>;
+  /** Ids of `allocs`, built when the plan first adds to the node. */
+  ids: Set<string> | undefined;
   usage: NodeUsage;
+  /** `allocs` and `usage` are the cross-evaluation cache's: copy before changing them. */
+  shared: boolean;
 }
 
 export class EvalContext {
@@ -42,6 +46,7 @@ export class EvalContext {
     readonly state: PlacementState,
     readonly rng: Rng,
     readonly options: PlacementOptions,
+    private readonly usageCache?: NodeUsageCache,
   ) {
     this.metrics = new MetricsRecorder(options.scoreMetaTopN);
   }
@@ -65,6 +70,19 @@ export class EvalContext {
     return new Set([...(stops ?? []), ...(preempted ?? [])].map((a) => a.id));
   }
 
+  /** The node's live allocations and their usage, as the state has them. */
+  private liveOnNode(nodeId: string): { allocs: readonly Allocation[]; usage: Readonly<NodeUsage> } {
+    const index = this.state.nodeAllocsIndex?.(nodeId);
+    if (index !== undefined && this.usageCache) {
+      const hit = this.usageCache.get(nodeId, index);
+      if (hit) return hit;
+    }
+    const allocs = this.state.allocsByNode(nodeId).filter((a) => !isTerminal(a));
+    const entry = { allocs, usage: nodeUsage(allocs) };
+    if (index !== undefined) this.usageCache?.set(nodeId, { index, ...entry });
+    return entry;
+  }
+
   /** What the node's proposed allocations take. */
   proposedUsage(nodeId: string): NodeUsage {
     return this.proposedNode(nodeId).usage;
@@ -86,19 +104,35 @@ export class EvalContext {
     if (cached && cached.stops === stops && cached.preempted === preempted && cached.placed <= placed.length) {
       if (cached.placed === placed.length) return cached;
       const added = placed.slice(cached.placed);
-      if (added.every((a) => !cached.ids.has(a.id) && !isTerminal(a))) {
+      if (cached.shared) {
+        // The cached lists belong to every evaluation: copy before the first change.
+        cached.allocs = [...cached.allocs];
+        cached.usage = cloneUsage(cached.usage);
+        cached.shared = false;
+      }
+      cached.ids ??= new Set(cached.allocs.map((a) => a.id));
+      const ids = cached.ids;
+      if (added.every((a) => !ids.has(a.id) && !isTerminal(a))) {
         cached.allocs.push(...added);
-        for (const a of added) cached.ids.add(a.id);
+        for (const a of added) ids.add(a.id);
         addUsage(cached.usage, added);
         cached.placed = placed.length;
         return cached;
       }
     }
+    // Nothing of the plan on the node yet: its live allocations as the state has them, from the
+    // cross-evaluation cache when they have not changed since.
+    if (placed.length === 0 && stops === 0 && preempted === 0) {
+      const base = this.liveOnNode(nodeId);
+      const entry: ProposedNode = { placed: 0, stops, preempted, allocs: base.allocs as Allocation[], ids: undefined, usage: base.usage as NodeUsage, shared: true };
+      this.proposed.set(nodeId, entry);
+      return entry;
+    }
     const stopped = this.stoppedIds(nodeId);
     const replaced = new Set(placed.map((a) => a.id));
     const allocs = this.state.allocsByNode(nodeId).filter((a) => !isTerminal(a) && !replaced.has(a.id) && !(stopped?.has(a.id) ?? false));
     for (const a of placed) if (!isTerminal(a)) allocs.push(a);
-    const entry: ProposedNode = { placed: placed.length, stops, preempted, allocs, ids: new Set(allocs.map((a) => a.id)), usage: nodeUsage(allocs) };
+    const entry: ProposedNode = { placed: placed.length, stops, preempted, allocs, ids: new Set(allocs.map((a) => a.id)), usage: nodeUsage(allocs), shared: false };
     this.proposed.set(nodeId, entry);
     return entry;
   }

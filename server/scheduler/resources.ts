@@ -207,6 +207,11 @@ export interface NodeUsage {
 
 export const groupKey = (namespace: string, jobId: string, group: string): string => `${namespace}/${jobId}/${group}`;
 
+/** A copy that can be added to without changing the original (a cached summary). */
+export function cloneUsage(u: Readonly<NodeUsage>): NodeUsage {
+  return { cpuMhz: u.cpuMhz, memoryMb: u.memoryMb, diskMb: u.diskMb, cores: new Set(u.cores), devices: new Set(u.devices), groups: new Map(u.groups) };
+}
+
 export function nodeUsage(proposed: readonly Allocation[]): NodeUsage {
   const usage: NodeUsage = { cpuMhz: 0, memoryMb: 0, diskMb: 0, cores: new Set(), devices: new Set(), groups: new Map() };
   addUsage(usage, proposed);

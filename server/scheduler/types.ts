@@ -10,6 +10,8 @@ export interface PlacementState {
   nodes(): Node[];
   allocsByNode(nodeId: string): Allocation[];
   allocsByJob(namespace: string, jobId: string): Allocation[];
+  /** Raft index of the last change to the node's allocations; lets a NodeUsageCache reuse its sums. */
+  nodeAllocsIndex?(nodeId: string): number;
 }
 
 /**

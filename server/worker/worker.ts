@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Evaluation } from "../../shared/model/index.js";
 import type { Logger } from "../../shared/log.js";
 import type { Delivery, EvalBroker } from "../broker/index.js";
-import type { SchedulerAlgorithm } from "../scheduler/index.js";
+import type { NodeUsageCache, SchedulerAlgorithm } from "../scheduler/index.js";
 import { processEval, type SchedulerResult } from "../scheduler/schedulers/index.js";
 import type { StateCommand, StateStore } from "../state/index.js";
 import type { PlanSubmission, SubmitResult } from "../plan/applier.js";
@@ -27,6 +27,8 @@ export interface WorkerModules {
   /** The job's blocked eval is made obsolete by an evaluation that placed everything. */
   untrackBlocked(evaluation: Evaluation): void;
   algorithm(): SchedulerAlgorithm;
+  /** Node usage shared by the leader's workers across evaluations. */
+  usageCache: NodeUsageCache;
   logger: Logger;
 }
 
@@ -80,7 +82,12 @@ export class Worker {
     const limit = PLAN_ATTEMPTS[ev.type] ?? 2;
     let result: SchedulerResult | undefined;
     for (let attempt = 1; ; attempt++) {
-      result = processEval({ eval: ev, snapshot, nowMs: Date.now(), newId: randomUUID, config: { algorithm: this.modules.algorithm() } });
+      // Planning is CPU work on the server's only thread: let Raft heartbeats and I/O through first.
+      await new Promise((r) => setImmediate(r));
+      result = processEval({
+        eval: ev, snapshot, nowMs: Date.now(), newId: randomUUID, config: { algorithm: this.modules.algorithm() },
+        usageCache: this.modules.usageCache, clock: () => performance.now(),
+      });
       const evals = outcomeEvals(result);
       if (isPlanEmpty(result.plan)) {
         await this.writeEvals(evals);

@@ -124,7 +124,9 @@ export function processGeneric(input: SchedulerInput): SchedulerResult {
   const queued: Record<string, number> = {};
   for (const tg of job?.taskGroups ?? []) queued[tg.name] = 0;
   const failures = new FailedPlacements();
-  const engine = new PlacementEngine({ evalId: ev.id, algorithm: input.config.algorithm }, { state: snapshot });
+  const engine = new PlacementEngine({ evalId: ev.id, algorithm: input.config.algorithm }, {
+    state: snapshot, ...(input.usageCache ? { usageCache: input.usageCache } : {}), ...(input.clock ? { clock: input.clock } : {}),
+  });
   let canaryDeployment: Deployment | undefined;
 
   const place = (

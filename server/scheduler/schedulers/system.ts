@@ -36,7 +36,9 @@ export function processSystem(input: SchedulerInput): SchedulerResult {
   const { eval: ev, snapshot, nowMs } = input;
   const job = snapshot.job(ev.namespace, ev.jobId);
   const plan = emptyPlan(ev, snapshot.index, job);
-  const engine = new PlacementEngine({ evalId: ev.id, algorithm: input.config.algorithm }, { state: snapshot });
+  const engine = new PlacementEngine({ evalId: ev.id, algorithm: input.config.algorithm }, {
+    state: snapshot, ...(input.usageCache ? { usageCache: input.usageCache } : {}), ...(input.clock ? { clock: input.clock } : {}),
+  });
   const failures = new FailedPlacements();
   const queued: Record<string, number> = {};
   for (const tg of job?.taskGroups ?? []) queued[tg.name] = 0;

@@ -3,6 +3,7 @@
 
 import type { Allocation, Deployment, Evaluation, Job, Node, Plan } from "../../../shared/model/index.js";
 import type { SchedulerAlgorithm } from "../options.js";
+import type { NodeUsageCache } from "../usage-cache.js";
 import type { DesiredUpdates } from "../reconcile/index.js";
 
 /** The read side of a state snapshot that the schedulers use; `StateSnapshot` satisfies it. */
@@ -13,6 +14,7 @@ export interface SchedulerSnapshot {
   nodes(): Node[];
   allocsByJob(namespace: string, jobId: string): Allocation[];
   allocsByNode(nodeId: string): Allocation[];
+  nodeAllocsIndex?(nodeId: string): number;
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | undefined;
 }
 
@@ -24,6 +26,10 @@ export interface SchedulerInput {
   /** A fresh unique id for each allocation, evaluation and deployment created. */
   newId: () => string;
   config: { algorithm: SchedulerAlgorithm };
+  /** Node usage kept across evaluations by the worker. */
+  usageCache?: NodeUsageCache;
+  /** A monotonic clock in ms, for AllocMetric.allocationTimeMs only. */
+  clock?: () => number;
 }
 
 export interface SchedulerResult {

@@ -31,6 +31,8 @@ interface SnapshotDocV1 {
   jobSummaries: JobSummary[];
   nodes: Node[];
   allocs: StoredAlloc[];
+  /** [node id, index of the last change to its allocations]; absent in older snapshots. */
+  nodeAllocsIndex?: [string, number][];
   evals: Evaluation[];
   deployments: Deployment[];
   variables: Variable[];
@@ -64,6 +66,7 @@ export function persistState(state: StateData): Uint8Array {
     jobSummaries: state.jobSummaries.values(),
     nodes: state.nodes.values(),
     allocs: state.allocs.values().map((a) => ({ ...a, job: ref(a.job) })),
+    nodeAllocsIndex: state.nodeAllocsIndex.entries(),
     evals: state.evals.values(),
     deployments: state.deployments.values(),
     variables: state.variables.values(),
@@ -156,6 +159,10 @@ function rebuild(doc: Record<string, unknown>): StateData {
     nodes: sorted(array<Node>(doc, "nodes").map((n) => [n.id, n])),
     allocs: sorted(allocs.map((a) => [a.id, a])),
     allocsByNode: sorted(allocs.map((a) => [key(a.nodeId, a.id), a.id])),
+    // An older snapshot without the table: any index as new as the node's allocations will do.
+    nodeAllocsIndex: sorted(doc.nodeAllocsIndex !== undefined
+      ? array<[string, number]>(doc, "nodeAllocsIndex")
+      : [...new Set(allocs.map((a) => a.nodeId))].map((n): [string, number] => [n, latestIndex])),
     allocsByJob: sorted(allocs.map((a) => [key(a.namespace, a.jobId, a.id), a.id])),
     allocsByEval: sorted(allocs.filter((a) => a.evalId !== "").map((a) => [key(a.evalId, a.id), a.id])),
     allocsByDeployment: sorted(allocs.filter((a) => a.deploymentId !== "").map((a) => [key(a.deploymentId, a.id), a.id])),

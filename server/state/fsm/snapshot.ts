@@ -106,6 +106,11 @@ export class StateSnapshot {
     return this.data.allocs.values();
   }
 
+  /** Raft index of the last change to the node's allocations (0 when it never had any). */
+  nodeAllocsIndex(nodeId: string): number {
+    return this.data.nodeAllocsIndex.get(nodeId) ?? 0;
+  }
+
   allocsByNode(nodeId: string): Allocation[] {
     return lookup(this.data.allocsByNode.valuesWithPrefix(prefix(nodeId)), this.data.allocs);
   }

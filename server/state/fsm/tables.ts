@@ -23,6 +23,8 @@ export interface StateData {
   readonly allocs: PMap<Allocation>;
   /** (node id, alloc id) → alloc id. */
   readonly allocsByNode: PMap<string>;
+  /** Node id → Raft index of the last write to any of its allocations (scheduler caches key on it). */
+  readonly nodeAllocsIndex: PMap<number>;
   /** (namespace, job id, alloc id) → alloc id. */
   readonly allocsByJob: PMap<string>;
   /** (eval id, alloc id) → alloc id. */
@@ -62,6 +64,7 @@ export function emptyState(): StateData {
     nodes: PMap.empty(),
     allocs: PMap.empty(),
     allocsByNode: PMap.empty(),
+    nodeAllocsIndex: PMap.empty(),
     allocsByJob: PMap.empty(),
     allocsByEval: PMap.empty(),
     allocsByDeployment: PMap.empty(),

@@ -232,6 +232,8 @@ export class Txn {
   writeAlloc(alloc: Allocation, existing: Allocation | undefined, type: AllocationEventType): void {
     const id = alloc.id;
     this.put("allocs", id, alloc);
+    this.put("nodeAllocsIndex", alloc.nodeId, this.index);
+    if (existing !== undefined && existing.nodeId !== alloc.nodeId) this.put("nodeAllocsIndex", existing.nodeId, this.index);
     if (existing === undefined || existing.nodeId !== alloc.nodeId) {
       if (existing !== undefined) this.del("allocsByNode", key(existing.nodeId, id));
       this.put("allocsByNode", key(alloc.nodeId, id), id);
@@ -279,6 +281,7 @@ export class Txn {
     if (existing === undefined) return false;
     this.del("allocs", id);
     this.del("allocsByNode", key(existing.nodeId, id));
+    this.put("nodeAllocsIndex", existing.nodeId, this.index);
     this.del("allocsByJob", key(existing.namespace, existing.jobId, id));
     if (existing.evalId !== "") this.del("allocsByEval", key(existing.evalId, id));
     if (existing.deploymentId !== "") this.del("allocsByDeployment", key(existing.deploymentId, id));
