@@ -6,7 +6,8 @@ import { ApiClient, parseAddresses } from "../shared/api/client.js";
 import type { FlagSpec, ParsedFlags } from "./flags.js";
 import type { CommandIO } from "./command.js";
 
-export const DEFAULT_ADDRESS = "127.0.0.1:4647";
+/** The servers of `nomadish dev` (a single server answers on the first). */
+export const DEFAULT_ADDRESS = "127.0.0.1:4647,127.0.0.1:4648,127.0.0.1:4649";
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 export const ADDRESS_FLAG: FlagSpec = {
