@@ -1,5 +1,6 @@
-// Wakes the watchers of one node's allocations when a write touches that node, instead of
-// waking every watcher on every allocation write (5,000 nodes would mean 5,000 wakeups each).
+// Wakes the watchers of one node's allocations when the servers change that node's allocations,
+// instead of waking every watcher on every allocation write (5,000 nodes would mean 5,000
+// wakeups each) or on the clients' own status reports.
 
 import type { StateStore } from "../state/index.js";
 
@@ -10,8 +11,13 @@ export class NodeAllocWatchHub {
   constructor(store: StateStore) {
     this.detach = store.onApply((batch) => {
       let touched: Set<string> | undefined;
+      const snap = store.snapshot();
       for (const event of batch.events) {
         if (event.topic !== "Allocation") continue;
+        // A client's own status reports change nothing it is sent: wake only for the servers'
+        // changes (they set allocModifyIndex) and deletions.
+        const alloc = snap.alloc(event.key);
+        if (alloc !== undefined && alloc.allocModifyIndex !== batch.index) continue;
         (touched ??= new Set()).add(event.payload.allocation.nodeId);
       }
       for (const nodeId of touched ?? []) this.wake(nodeId);
