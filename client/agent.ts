@@ -23,6 +23,8 @@ import { AllocWatch, type WatchFrame } from "./watch.js";
 /** What the agent needs of an allocation runner (client/allocrunner). */
 export interface AllocRunnerLike {
   readonly id: string;
+  /** The allocation as last updated by the servers. */
+  readonly alloc: Allocation;
   /** Starts the tasks of a new allocation. */
   run(): void;
   /** After a client restart: re-attaches to tasks still running (handles by task name). */
@@ -41,7 +43,7 @@ export interface AllocRunnerLike {
 
 export interface RunnerHooks {
   report(update: AllocClientUpdate): void;
-  saveHandle(task: string, handle: TaskHandle | undefined): void;
+  saveHandle(task: string, handle: TaskHandle | undefined): Promise<void>;
 }
 
 export interface ClientAgentModules {
@@ -66,6 +68,8 @@ export class ClientAgent {
   private node!: Node;
   private identity!: NodeIdentity;
   private readonly runners = new Map<string, AllocRunnerLike>();
+  /** Allocations being cleaned up; stop() waits for them before closing the database. */
+  private readonly removals = new Set<Promise<void>>();
   private readonly servers: ServerPool;
   private readonly updates: UpdateQueue;
   private readonly watch: AllocWatch;
@@ -73,6 +77,7 @@ export class ClientAgent {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private loops: NodeJS.Timeout[] = [];
   private registered = false;
+  private registering: Promise<void> | undefined;
   private stopped = false;
 
   private constructor(readonly opts: ClientOptions, private readonly db: ClientStateDb, private readonly modules: ClientAgentModules) {
@@ -82,7 +87,7 @@ export class ClientAgent {
       servers: this.servers,
       credentials: () => ({ nodeId: this.identity.id, secretId: this.identity.secretId }),
       onFrame: (frame) => this.onFrame(frame),
-      onUnknownNode: () => void this.register(),
+      onUnknownNode: () => void this.register(true),
       logger: modules.logger.child("watch"),
     });
   }
@@ -145,12 +150,16 @@ export class ClientAgent {
   }
 
   private newRunner(alloc: Allocation): AllocRunnerLike {
-    const runner = this.modules.makeRunner(alloc, this.node, path.join(this.opts.dataDir, "alloc", alloc.id), {
+    const runner: AllocRunnerLike = this.modules.makeRunner(alloc, this.node, path.join(this.opts.dataDir, "alloc", alloc.id), {
       report: (update) => {
         this.updates.push(update);
-        void this.db.putAlloc({ alloc: { ...alloc }, taskStates: update.taskStates }).catch(() => undefined);
+        // The runner's allocation, not the first one: in-place updates must survive a restart too.
+        void this.db.putAlloc({ alloc: runner.alloc, taskStates: update.taskStates })
+          .catch((err: Error) => this.log.error("could not save an allocation's state", { allocId: alloc.id, error: err.message }));
       },
-      saveHandle: (task, handle) => void this.db.putHandle(alloc.id, task, handle).catch((err: Error) => this.log.error("could not save a task handle", { allocId: alloc.id, task, error: err.message })),
+      // Returned, so the task runner can order the durable write before it goes on.
+      saveHandle: (task, handle) => this.db.putHandle(alloc.id, task, handle)
+        .catch((err: Error) => this.log.error("could not save a task handle", { allocId: alloc.id, task, error: err.message })),
     });
     this.runners.set(alloc.id, runner);
     return runner;
@@ -158,18 +167,30 @@ export class ClientAgent {
 
   // --- servers ---------------------------------------------------------------------------------
 
-  private async register(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const res = await this.servers.call(pb.ClientNodeService.register, { node: nodeToWire({ ...this.node, status: "ready" }, { secret: "include" }) });
-      this.servers.learn(res.servers.map((s) => s.address));
-      if (!this.registered) this.log.info("registered with the servers", { nodeId: this.identity.id, ttlMs: res.heartbeatTtlMs });
-      this.registered = true;
-      this.scheduleHeartbeat(res.heartbeatTtlMs);
-      this.watch.reset();
-    } catch (err) {
-      this.log.warn("could not register; retrying", { error: (err as Error).message });
-      setTimeout(() => void this.register(), REGISTER_RETRY_MS).unref();
+  /** One registration at a time: the heartbeat, the watch and re-fingerprinting all ask for one. */
+  private register(forgotten = false): Promise<void> {
+    this.registering ??= this.registerOnce(forgotten).finally(() => {
+      this.registering = undefined;
+    });
+    return this.registering;
+  }
+
+  /** `forgotten`: the servers did not know the node, so what the watch saw is void too. */
+  private async registerOnce(forgotten: boolean): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const res = await this.servers.call(pb.ClientNodeService.register, { node: nodeToWire({ ...this.node, status: "ready" }, { secret: "include" }) });
+        this.servers.learn(res.servers.map((s) => s.address));
+        if (!this.registered) this.log.info("registered with the servers", { nodeId: this.identity.id, ttlMs: res.heartbeatTtlMs });
+        this.scheduleHeartbeat(res.heartbeatTtlMs);
+        if (!this.registered) this.watch.start();
+        else if (forgotten) this.watch.reset();
+        this.registered = true;
+        return;
+      } catch (err) {
+        this.log.warn("could not register; retrying", { error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, REGISTER_RETRY_MS).unref());
+      }
     }
   }
 
@@ -189,7 +210,7 @@ export class ClientAgent {
     } catch (err) {
       if (grpcCode(err) === grpc.status.NOT_FOUND) {
         this.log.warn("the servers do not know this node; registering again");
-        await this.register();
+        await this.register(true);
         return;
       }
       this.log.warn("heartbeat failed; trying again", { error: (err as Error).message });
@@ -218,8 +239,10 @@ export class ClientAgent {
       const runner = this.runners.get(alloc.id);
       if (runner) {
         runner.update(alloc);
-      } else if (alloc.desiredStatus === "run") {
-        void this.db.putAlloc({ alloc, taskStates: {} });
+      } else if (alloc.desiredStatus === "run" && !["complete", "failed", "lost"].includes(alloc.clientStatus)) {
+        // An allocation that already ended (here, before it was garbage-collected) never runs again.
+        void this.db.putAlloc({ alloc, taskStates: {} })
+          .catch((err: Error) => this.log.error("could not save an allocation", { allocId: alloc.id, error: err.message }));
         this.newRunner(alloc).run();
       }
     }
@@ -231,8 +254,12 @@ export class ClientAgent {
 
   private async remove(id: string, runner: AllocRunnerLike): Promise<void> {
     this.runners.delete(id);
-    await runner.destroy().catch((err: Error) => this.log.warn("could not clean up an allocation", { allocId: id, error: err.message }));
-    await this.db.deleteAlloc(id);
+    const removing = (async () => {
+      await runner.destroy().catch((err: Error) => this.log.warn("could not clean up an allocation", { allocId: id, error: err.message }));
+      await this.db.deleteAlloc(id).catch((err: Error) => this.log.warn("could not forget an allocation", { allocId: id, error: err.message }));
+    })();
+    this.removals.add(removing);
+    await removing.finally(() => this.removals.delete(removing));
   }
 
   /** Keeps at most gcMaxAllocs terminal allocations, none older than gcAllocAgeMs. */
@@ -258,6 +285,7 @@ export class ClientAgent {
     await this.updates.flush().catch(() => undefined);
     this.updates.stop();
     this.servers.close();
+    await Promise.all([...this.removals]);
     await Promise.all(this.modules.drivers.map((d) => d.close?.().catch(() => undefined)));
     await new Promise<void>((resolve) => this.grpcServer.tryShutdown(() => resolve()));
     await this.db.close();

@@ -5,6 +5,7 @@ import * as pb from "../proto/index.js";
 import type { Logger } from "../shared/log.js";
 import type { AllocRunnerLike } from "./agent.js";
 import { readLogFrames } from "./logs/index.js";
+import { writable } from "../shared/streams.js";
 
 export interface RunnerLookup {
   runner(allocId: string): AllocRunnerLike | undefined;
@@ -26,6 +27,7 @@ export const clientApi = {
         }
         const abort = new AbortController();
         call.on("cancelled", () => abort.abort());
+        call.on("close", () => abort.abort());
         const stream = req.type === pb.LogStreamType.STDERR ? "stderr" : "stdout";
         const run = async () => {
           for await (const frame of readLogFrames({
@@ -33,7 +35,8 @@ export const clientApi = {
             origin: req.origin === pb.LogOrigin.END ? "end" : "start", offsetBytes: req.offset,
             ...(req.tailLines > 0 ? { tailLines: req.tailLines } : {}),
           })) {
-            if (!call.write({ file: frame.file, offset: frame.offset, data: frame.data, fileEvent: "" })) await new Promise((r) => call.once("drain", r));
+            if (!call.write({ file: frame.file, offset: frame.offset, data: frame.data, fileEvent: "" })) await writable(call, abort.signal);
+            if (abort.signal.aborted) break;
           }
         };
         run().then(() => call.end(), (err: Error) => {

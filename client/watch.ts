@@ -71,7 +71,7 @@ export class AllocWatch {
     call.on("end", () => reopen());
   }
 
-  /** Reopens from scratch (after re-registering: the servers may have lost what we saw). */
+  /** Reopens from scratch: the servers did not know the node, so what they sent before is void. */
   reset(): void {
     this.index = 0;
     const call = this.call;

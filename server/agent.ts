@@ -119,9 +119,17 @@ export class ServerAgent {
     }
     const raft = this.raft;
     if (!raft) return;
-    raft.readBarrier().then(() => {
-      if (raft.status().role === "leader" && !this.stopped) this.leader.establish();
-    }, (err: Error) => this.logger.warn("could not establish leadership", { error: err.message }));
+    const attempt = (): void => {
+      raft.readBarrier().then(() => {
+        if (raft.status().role === "leader" && !this.stopped) this.leader.establish();
+      }, (err: Error) => {
+        // Still leading (e.g. a long backlog to apply): keep trying, or the term has no broker.
+        if (raft.status().role !== "leader" || this.stopped) return;
+        this.logger.warn("could not establish leadership yet; retrying", { error: err.message });
+        setTimeout(attempt, 100);
+      });
+    };
+    attempt();
   }
 
   static async start(opts: ServerOptions, logger: Logger, version: string): Promise<ServerAgent> {

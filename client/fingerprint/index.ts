@@ -77,6 +77,11 @@ export async function fingerprintNode(opts: ClientOptions, identity: NodeIdentit
 
 /** Whether two fingerprints differ in anything the servers schedule on. */
 export function fingerprintChanged(a: Node, b: Node): boolean {
-  const strip = (n: Node) => JSON.stringify({ ...n, statusUpdatedAtMs: 0, status: "", attributes: { ...n.attributes, "unique.storage.bytesfree": "" } });
+  // Free disk space and the current clock move all the time; re-registering for them would be churn.
+  const strip = (n: Node) => JSON.stringify({
+    ...n, statusUpdatedAtMs: 0, status: "",
+    resources: { ...n.resources, diskMb: 0 },
+    attributes: { ...n.attributes, "unique.storage.bytesfree": "", "cpu.frequency": "", "cpu.totalcompute": "" },
+  });
   return strip(a) !== strip(b);
 }

@@ -43,8 +43,8 @@ export class LeaderDuties {
   readonly applier: PlanApplier;
   readonly heartbeats: HeartbeatTimers;
   private readonly workers: Worker[] = [];
-  private readonly drainer: Drainer;
-  private readonly deployments: DeploymentWatcher;
+  private drainer: Drainer;
+  private deployments: DeploymentWatcher;
   private readonly loops: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private active = false;
@@ -53,13 +53,21 @@ export class LeaderDuties {
     const log = modules.logger;
     this.blocked = new BlockedEvals<Evaluation>({}, {
       broker: this.broker,
-      duplicates: (evals) => this.write({ type: "eval.upsert", evals: evals.map((e) => ({ ...e, status: "canceled", statusDescription: "superseded by a newer blocked evaluation", modifyTimeMs: Date.now() })) }),
+      duplicates: (evals) => void this.write({ type: "eval.upsert", evals: evals.map((e) => ({ ...e, status: "canceled", statusDescription: "superseded by a newer blocked evaluation", modifyTimeMs: Date.now() })) }),
       logger: log,
     });
     this.applier = new PlanApplier({ store: modules.store, propose: modules.propose, logger: log.child("plan") });
     this.heartbeats = new HeartbeatTimers(opts.heartbeat, { expired: (nodeId) => this.nodeMissedHeartbeat(nodeId) });
-    this.drainer = new Drainer({ store: modules.store, write: (command) => this.write(command), logger: log.child("drain") });
-    this.deployments = new DeploymentWatcher({ store: modules.store, write: (command) => this.write(command), logger: log.child("deployments") });
+    this.drainer = this.newDrainer();
+    this.deployments = this.newDeploymentWatcher();
+  }
+
+  private newDrainer(): Drainer {
+    return new Drainer({ store: this.modules.store, write: (command) => void this.write(command), logger: this.modules.logger.child("drain") });
+  }
+
+  private newDeploymentWatcher(): DeploymentWatcher {
+    return new DeploymentWatcher({ store: this.modules.store, write: (command) => void this.write(command), logger: this.modules.logger.child("deployments") });
   }
 
   get isActive(): boolean {
@@ -72,6 +80,9 @@ export class LeaderDuties {
     this.active = true;
     const { store, logger } = this.modules;
     this.applier.start();
+    // Their memory of what they already asked for belongs to one term: start afresh.
+    this.drainer = this.newDrainer();
+    this.deployments = this.newDeploymentWatcher();
     this.broker.setEnabled(true);
     this.blocked.setEnabled(true);
     const snap = store.snapshot();
@@ -105,7 +116,8 @@ export class LeaderDuties {
       this.reapFailedEvals();
       this.reapCancelableEvals();
     });
-    this.every(UNBLOCK_FAILED_INTERVAL_MS, () => this.broker.enqueueAll(this.blocked.unblockFailed()));
+    // Unblocking hands the evals to the broker itself.
+    this.every(UNBLOCK_FAILED_INTERVAL_MS, () => this.blocked.unblockFailed());
     this.every(this.opts.drainIntervalMs, () => this.drainer.tick());
     this.every(this.opts.deploymentIntervalMs, () => this.deployments.tick());
     logger.info("leader duties established", { pendingEvals: pending, blockedEvals: blocked, nodes: live.length, workers: this.opts.numSchedulers });
@@ -142,15 +154,21 @@ export class LeaderDuties {
     return 2 * scaled;
   }
 
-  /** Writes through Raft without waiting; failures are logged (the next leader redoes the work). */
-  private write(command: StateCommand): void {
-    this.modules.propose(command).then(
+  /**
+   * Writes through Raft; resolves whether it was applied. Failures are logged: after a loss of
+   * leadership the next leader redoes the work from its state; callers that took something out
+   * of memory first put it back when the write failed while still leading.
+   */
+  private write(command: StateCommand): Promise<boolean> {
+    return this.modules.propose(command).then(
       ({ result }) => {
         const r = result as ApplyResult;
         if (!r.ok) this.modules.logger.warn("a leader write was refused", { type: command.type, error: r.error });
+        return r.ok;
       },
       (err: Error) => {
         if (this.active) this.modules.logger.warn("a leader write failed", { type: command.type, error: err.message });
+        return false;
       },
     );
   }
@@ -199,13 +217,13 @@ export class LeaderDuties {
           break;
       }
     }
-    for (const cls of freedClasses) this.broker.enqueueAll(this.blocked.unblock(cls, batch.index));
-    for (const id of freedNodes) this.broker.enqueueAll(this.blocked.unblockNode(id, batch.index));
+    for (const cls of freedClasses) this.blocked.unblock(cls, batch.index);
+    for (const id of freedNodes) this.blocked.unblockNode(id, batch.index);
   }
 
   private cancelBlocked(namespace: string, jobId: string): void {
     const ev = this.blocked.untrack(namespace, jobId);
-    if (ev) this.write({ type: "eval.upsert", evals: [{ ...ev, status: "canceled", statusDescription: "the job was stopped", modifyTimeMs: Date.now() }] });
+    if (ev) void this.write({ type: "eval.upsert", evals: [{ ...ev, status: "canceled", statusDescription: "the job was stopped", modifyTimeMs: Date.now() }] });
   }
 
   /** An evaluation placed everything: the job's older blocked eval has nothing left to do. */
@@ -226,7 +244,10 @@ export class LeaderDuties {
       evals.push({ ...ev, status: "failed", statusDescription: "evaluation reached the delivery limit", nextEval: followup.id, modifyTimeMs: nowMs }, followup);
     }
     this.modules.logger.warn("evaluations failed after repeated delivery", { count: failed.length });
-    this.write({ type: "eval.upsert", evals });
+    void this.write({ type: "eval.upsert", evals }).then((ok) => {
+      // Not written but still leading: they would stay pending with nobody to run them.
+      if (!ok && this.active) this.broker.enqueueAll(failed);
+    });
   }
 
   /**
@@ -238,9 +259,11 @@ export class LeaderDuties {
     const cancelable = this.broker.cancelable(CANCEL_BATCH);
     if (cancelable.length === 0) return;
     const nowMs = Date.now();
-    this.write({
+    void this.write({
       type: "eval.upsert",
       evals: cancelable.map((ev) => ({ ...ev, status: "canceled", statusDescription: "canceled after more recent eval was processed", modifyTimeMs: nowMs })),
+    }).then((ok) => {
+      if (!ok && this.active) this.broker.enqueueAll(cancelable);
     });
   }
 
@@ -249,9 +272,12 @@ export class LeaderDuties {
     const node = snap.node(nodeId);
     if (!node || node.status === "down") return;
     this.modules.logger.warn("node missed its heartbeat; marking it down", { nodeId, name: node.name });
-    this.write({
+    void this.write({
       type: "node.status", nodeId, status: "down", statusDescription: "node missed its heartbeat", updatedAtMs: Date.now(),
       evals: nodeEvals(snap, nodeId, "node-update", { liveOnly: true }),
+    }).then((ok) => {
+      // Try again soon unless the node heartbeated meanwhile (which set a new timer).
+      if (!ok && this.active && !this.heartbeats.has(nodeId)) this.heartbeats.reset(nodeId, 0);
     });
   }
 }

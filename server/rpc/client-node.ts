@@ -15,6 +15,7 @@ import type { NodeAllocWatchHub } from "./alloc-watch.js";
 import type { ServerContext } from "./context.js";
 import { invalid, notFound, RpcError, toServiceError } from "./errors.js";
 import { AllocUpdateBatcher } from "./update-batcher.js";
+import { writable } from "../../shared/streams.js";
 
 export interface ClientNodeModules {
   store: StateStore;
@@ -26,6 +27,8 @@ export interface ClientNodeModules {
 
 /** A watch re-reads the state at least this often, in case a wakeup was missed (a restore). */
 const WATCH_RECHECK_MS = 30_000;
+/** How long a watch waits for this server to catch up with the client's index. */
+const WATCH_CATCH_UP_MS = 10_000;
 
 function authenticate(snap: StateSnapshot, nodeId: string, secretId: string): Node {
   const node = snap.node(nodeId);
@@ -119,6 +122,9 @@ export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.
       const run = async () => {
         const { nodeId, secretId } = call.request;
         authenticate(store.snapshot(), nodeId, secretId);
+        // A server behind the client's last frame must not answer with older state: a client
+        // would take the allocations missing from it for garbage-collected ones.
+        await store.snapshotMinIndex(call.request.minIndex, WATCH_CATCH_UP_MS, abort.signal);
         let since = call.request.minIndex;
         let first = true;
         let sent = new Map<string, number>();
@@ -132,7 +138,7 @@ export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.
             const frame: pb.ClientNodeWatchAllocationsResponse = {
               index: snap.index, allocModifyIndexes: Object.fromEntries(indexes), allocations: changed.map(allocToWire),
             };
-            if (!call.write(frame)) await new Promise((r) => call.once("drain", r));
+            if (!call.write(frame)) await writable(call, abort.signal);
             since = Math.max(since, snap.index);
           }
           sent = indexes;
