@@ -12,6 +12,7 @@ import type { ApplyResult, EventBatch, StateCommand, StateStore } from "../state
 import { Worker } from "../worker/worker.js";
 import { DeploymentWatcher } from "./deployments.js";
 import { Drainer } from "./drainer.js";
+import { DEFAULT_GC_OPTIONS, GarbageCollector, type GcOptions } from "./gc.js";
 import { newEval, nodeEvals } from "./evals.js";
 
 export interface LeaderOptions {
@@ -23,6 +24,8 @@ export interface LeaderOptions {
   drainIntervalMs: number;
   /** How often the deployment watcher looks at running deployments. */
   deploymentIntervalMs: number;
+  /** Garbage collection thresholds; see GcOptions. */
+  gc?: Partial<GcOptions>;
 }
 
 export interface LeaderModules {
@@ -36,6 +39,7 @@ const FAILED_FOLLOWUP_DELAY_MS = 60_000;
 const REAP_INTERVAL_MS = 1_000;
 const UNBLOCK_FAILED_INTERVAL_MS = 60_000;
 const CANCEL_BATCH = 500;
+const GC_INTERVAL_MS = 5 * 60_000;
 
 export class LeaderDuties {
   readonly broker = new EvalBroker<Evaluation>();
@@ -120,6 +124,10 @@ export class LeaderDuties {
     this.every(UNBLOCK_FAILED_INTERVAL_MS, () => this.blocked.unblockFailed());
     this.every(this.opts.drainIntervalMs, () => this.drainer.tick());
     this.every(this.opts.deploymentIntervalMs, () => this.deployments.tick());
+    const gc = new GarbageCollector({ ...DEFAULT_GC_OPTIONS, ...this.opts.gc }, {
+      store, write: (command) => void this.write(command), logger: logger.child("gc"),
+    });
+    this.every(GC_INTERVAL_MS, () => gc.tick());
     logger.info("leader duties established", { pendingEvals: pending, blockedEvals: blocked, nodes: live.length, workers: this.opts.numSchedulers });
   }
 
