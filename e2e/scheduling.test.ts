@@ -162,6 +162,40 @@ test.serial("a new version rolls out max_parallel at a time as allocations turn 
   t.is(versions.diffs.length, 1);
 });
 
+test.serial("the event stream delivers a job's registration, its evaluation and its allocations, and replays from an index", async (t) => {
+  const { cluster, client } = await start(t, [spec("n1")]);
+  const channel = new grpc.Client(cluster.addresses[0] ?? "", grpc.credentials.createInsecure());
+  t.teardown(() => channel.close());
+  const method = pb.EventsService.subscribe;
+  const collect = (fromIndex: number, until: (events: pb.Event[]) => boolean) => new Promise<pb.Event[]>((resolve, reject) => {
+    const seen: pb.Event[] = [];
+    const call = channel.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, { topics: [], fromIndex, namespace: "" });
+    const timer = setTimeout(() => {
+      call.cancel();
+      reject(new Error(`events seen: ${seen.map((e) => e.type).join(", ")}`));
+    }, 10_000);
+    call.on("data", (frame: pb.EventsSubscribeResponse) => {
+      seen.push(...frame.events);
+      if (until(seen)) {
+        clearTimeout(timer);
+        call.cancel();
+        resolve(seen);
+      }
+    });
+    call.on("error", () => undefined);
+  });
+  const live = collect(0, (es) => es.some((e) => e.type === "AllocationUpdated" && e.payload?.$case === "allocation" && e.payload.allocation.clientStatus === RUNNING));
+  await new Promise((r) => setTimeout(r, 200));
+  const res = await register(client, mockJob("web", 1));
+  const events = await live;
+  t.true(events.some((e) => e.type === "JobRegistered" && e.key === "web"));
+  t.true(events.some((e) => e.topic === pb.EventTopic.EVALUATION && e.key === res.evalId));
+  t.true(events.some((e) => e.type === "AllocationCreated"));
+  // A subscriber that reconnects from an index gets what it missed.
+  const replay = await collect(res.meta?.index ? res.meta.index - 1 : 1, (es) => es.some((e) => e.type === "JobRegistered"));
+  t.true(replay.some((e) => e.key === "web"));
+});
+
 test.serial("unknown ids get a clear not-found error and bad requests are rejected", async (t) => {
   const { client } = await start(t, [spec("n1")]);
   const notFound = async (promise: Promise<unknown>, text: RegExp) => {

@@ -22,6 +22,7 @@ import { NodeAllocWatchHub } from "./rpc/alloc-watch.js";
 import { clientNodeService } from "./rpc/client-node.js";
 import { deploymentsService } from "./rpc/deployments.js";
 import { evaluationsService } from "./rpc/evaluations.js";
+import { eventsService } from "./rpc/events.js";
 import { jobsService } from "./rpc/jobs.js";
 import { nodesService } from "./rpc/nodes.js";
 import { LeaderDuties } from "./leader/leader.js";
@@ -103,6 +104,7 @@ export class ServerAgent {
     this.grpcServer.addService(pb.AllocationsService, allocationsService(ctx, { store: this.store, propose }));
     this.grpcServer.addService(pb.EvaluationsService, evaluationsService(ctx, this.store));
     this.grpcServer.addService(pb.DeploymentsService, deploymentsService(ctx, { store: this.store, propose }));
+    this.grpcServer.addService(pb.EventsService, eventsService(ctx, this.store));
     this.grpcServer.addService(pb.ClientNodeService, clientNodeService(ctx, {
       store: this.store, propose, leader: () => (this.leader.isActive ? this.leader : undefined), watches: this.watches,
     }));
