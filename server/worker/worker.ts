@@ -16,6 +16,8 @@ import { isPlanEmpty } from "../../shared/model/index.js";
 const PLAN_ATTEMPTS: Record<string, number> = { service: 5, system: 5, batch: 2, sysbatch: 2 };
 /** How long a worker waits for its server's state to catch up with an evaluation. */
 const SNAPSHOT_WAIT_MS = 5_000;
+/** Placements per scheduler run: enough to plan efficiently, few enough to keep Raft answering. */
+const PLACEMENTS_PER_SLICE = 250;
 export const SCHEDULER_QUEUES = ["service", "batch", "system", "sysbatch"] as const;
 
 export interface WorkerModules {
@@ -85,7 +87,7 @@ export class Worker {
       // Planning is CPU work on the server's only thread: let Raft heartbeats and I/O through first.
       await new Promise((r) => setImmediate(r));
       result = processEval({
-        eval: ev, snapshot, nowMs: Date.now(), newId: randomUUID, config: { algorithm: this.modules.algorithm() },
+        eval: ev, snapshot, nowMs: Date.now(), newId: randomUUID, config: { algorithm: this.modules.algorithm(), maxPlacements: PLACEMENTS_PER_SLICE },
         usageCache: this.modules.usageCache, clock: () => performance.now(),
       });
       const evals = outcomeEvals(result);

@@ -124,6 +124,9 @@ export function processGeneric(input: SchedulerInput): SchedulerResult {
   const queued: Record<string, number> = {};
   for (const tg of job?.taskGroups ?? []) queued[tg.name] = 0;
   const failures = new FailedPlacements();
+  const maxPlacements = input.config.maxPlacements ?? Infinity;
+  let placements = 0;
+  let sliced = false;
   const engine = new PlacementEngine({ evalId: ev.id, algorithm: input.config.algorithm }, {
     state: snapshot, ...(input.usageCache ? { usageCache: input.usageCache } : {}), ...(input.clock ? { clock: input.clock } : {}),
   });
@@ -135,6 +138,12 @@ export function processGeneric(input: SchedulerInput): SchedulerResult {
   ): void => {
     const tg = job?.taskGroups.find((g) => g.name === decision.taskGroup);
     if (!job || !tg) return;
+    if (placements >= maxPlacements) {
+      // Left for the follow-up evaluation of this slice.
+      sliced = true;
+      onFail?.();
+      return;
+    }
     if (failures.has(tg.name)) {
       failures.coalesce(tg.name);
       onFail?.();
@@ -156,6 +165,7 @@ export function processGeneric(input: SchedulerInput): SchedulerResult {
       ...(decision.canary ? { canary: true } : {}),
     });
     appendAlloc(plan, alloc);
+    placements++;
     queued[tg.name] = (queued[tg.name] ?? 1) - 1;
     if (decision.canary && deployment) {
       canaryDeployment ??= deployment === createdDeployment ? deployment : structuredClone(deployment);
@@ -180,6 +190,7 @@ export function processGeneric(input: SchedulerInput): SchedulerResult {
 
   if (canaryDeployment) plan.deployment = canaryDeployment;
   else if (createdDeployment) plan.deployment = createdDeployment;
+  if (sliced) followupEvals.push(newEvaluation(input, job, "queued-allocs", { statusDescription: "places the next slice of allocations" }));
 
   return finishEval(input, job, plan, {
     failures, queued, followupEvals, engine, blockOnFailure: true, desiredTGUpdates: decisions.desiredTGUpdates,

@@ -25,7 +25,12 @@ export interface SchedulerInput {
   nowMs: number;
   /** A fresh unique id for each allocation, evaluation and deployment created. */
   newId: () => string;
-  config: { algorithm: SchedulerAlgorithm };
+  /**
+   * `maxPlacements`: place at most this many allocations in one run; the rest go to a follow-up
+   * evaluation right away. A server schedules on the same thread that answers Raft, so a job of
+   * thousands is planned in slices instead of one long stall. Unlimited when left out.
+   */
+  config: { algorithm: SchedulerAlgorithm; maxPlacements?: number };
   /** Node usage kept across evaluations by the worker. */
   usageCache?: NodeUsageCache;
   /** A monotonic clock in ms, for AllocMetric.allocationTimeMs only. */

@@ -54,12 +54,12 @@ export class Cluster {
     return this.store.snapshot().allocsByJob(j.namespace, j.id);
   }
 
-  run(j: Job, overrides: Partial<Evaluation> = {}): SchedulerResult {
+  run(j: Job, overrides: Partial<Evaluation> = {}, maxPlacements?: number): SchedulerResult {
     const ev = evaluation(`eval-${++this.ids}`, j.id, { type: j.type, jobModifyIndex: j.jobModifyIndex, ...overrides });
     let n = 0;
     return processEval({
       eval: ev, snapshot: this.store.snapshot(), nowMs: NOW, newId: () => `${ev.id}-id-${n++}`,
-      config: { algorithm: "binpack" },
+      config: { algorithm: "binpack", ...(maxPlacements === undefined ? {} : { maxPlacements }) },
     });
   }
 }

@@ -162,3 +162,24 @@ test("results are deterministic for the same eval id and ids", (t) => {
   const b = c.run(j, { id: "same" });
   t.deepEqual(placed(a).map((x) => [x.id, x.nodeId]), placed(b).map((x) => [x.id, x.nodeId]));
 });
+
+test("a job larger than one slice is placed slice by slice, each run leaving a follow-up for the rest", (t) => {
+  const c = threeNodes();
+  const j = c.register(job("web", { taskGroups: [group("web", 5)] }));
+  const first = c.run(j, {}, 2);
+  t.is(placed(first).length, 2);
+  t.deepEqual(first.evalUpdate.queuedAllocations, { web: 3 });
+  t.deepEqual(first.evalUpdate.failedTgAllocs, {});
+  t.is(first.blockedEval, undefined);
+  t.deepEqual(first.followupEvals.map((e) => [e.triggeredBy, e.status, e.waitUntilMs]), [["queued-allocs", "pending", 0]]);
+  c.commit(first);
+  const second = c.run(j, {}, 2);
+  t.is(placed(second).length, 2);
+  c.commit(second);
+  const last = c.run(j, {}, 2);
+  t.is(placed(last).length, 1);
+  t.deepEqual(last.followupEvals, []);
+  t.deepEqual(last.evalUpdate.queuedAllocations, { web: 0 });
+  const names = [...placed(first), ...placed(second), ...placed(last)].map((a) => a.name).sort();
+  t.deepEqual(names, ["web.web[0]", "web.web[1]", "web.web[2]", "web.web[3]", "web.web[4]"]);
+});
