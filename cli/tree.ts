@@ -24,6 +24,7 @@ import { version } from "./commands/version.js";
 import { operatorGroup } from "./commands/operator-raft.js";
 import { serverGroup, status } from "./commands/server-members.js";
 import { varGroup } from "./commands/var.js";
+import { ui } from "./dashboard/command.js";
 
 export const COMMAND_TREE: TreeEntry[] = [
   {
@@ -53,6 +54,7 @@ export const COMMAND_TREE: TreeEntry[] = [
   operatorGroup,
   serverGroup,
   status,
+  ui,
   varGroup,
   version,
 ];
