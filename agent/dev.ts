@@ -152,7 +152,7 @@ docker jobs then fail placement with "missing driver docker".`,
       io.stdout(`==> Cluster ready: leader ${leader}\n\n${columns([
         ["Name", "Role", "Address", "PID", "Hardware"],
         ...members.map((m) => [m.name, m.address === leader ? "server (leader)" : m.role, m.address, String(m.child.pid ?? ""), m.describe || "-"]),
-      ])}\nTry, in another terminal:\n\n  export NOMADISH_ADDR=${addresses.join(",")}\n  nomadish job run jobspecs/web.hcl\n  nomadish node status\n  kill -9 ${leaderPid ?? "<leader pid>"}      # the leader; a new one takes over\n  nomadish job run jobspecs/mixed-hardware.hcl\n\nPress Ctrl-C to stop everything.\n\n`);
+      ])}\nTry, in another terminal:\n\n  export NOMADISH_ADDR=${addresses.join(",")}\n  nomadish job run jobspecs/web.hcl\n  nomadish ui\n  nomadish node status\n  kill -9 ${leaderPid ?? "<leader pid>"}      # the leader; a new one takes over\n  nomadish job run jobspecs/mixed-hardware.hcl\n\nPress Ctrl-C to stop everything.\n\n`);
       const jobspec = flags.strings.get("run");
       if (jobspec !== undefined) {
         await main(["job", "run", jobspec], { ...io, env: { ...io.env, NOMADISH_ADDR: addresses.join(",") } });
