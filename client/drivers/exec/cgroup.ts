@@ -87,7 +87,7 @@ export class TaskCgroup {
   }
 
   /** Removes the groups; they must be empty (rmdir fails while a dying process is still listed). */
-  async remove(timeoutMs = 5_000): Promise<void> {
+  async remove(timeoutMs = 10_000): Promise<void> {
     for (const c of CONTROLLERS) {
       const dir = this.dir(c);
       let lastError: unknown;
@@ -97,6 +97,9 @@ export class TaskCgroup {
           return true;
         } catch (err) {
           lastError = err;
+          // A process that got in while the task was dying (a late fork) keeps the group busy:
+          // kill it too, so its parent can reap it.
+          if ((err as NodeJS.ErrnoException).code === "EBUSY") for (const pid of await this.pids()) sendSignal(pid, "SIGKILL");
           return (err as NodeJS.ErrnoException).code === "ENOENT";
         }
       }, timeoutMs, 20);
