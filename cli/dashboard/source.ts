@@ -20,7 +20,9 @@ export interface SourceOptions {
   retryDelayMs: number;
 }
 
-export const DEFAULT_SOURCE_OPTIONS: SourceOptions = { pollIntervalMs: 250, pollTimeoutMs: 200, retryDelayMs: 500 };
+// A killed server refuses at once, so the deadline only matters for a hung or overloaded one:
+// long enough that a busy leader is not taken for a lost one.
+export const DEFAULT_SOURCE_OPTIONS: SourceOptions = { pollIntervalMs: 250, pollTimeoutMs: 500, retryDelayMs: 500 };
 
 /** Any-namespace reads that any server may answer, so the dashboard keeps working in an election. */
 const QUERY: pb.QueryOptions = { minIndex: 0, maxWaitMs: 0, stale: true, namespace: "*", region: "" };
@@ -98,7 +100,7 @@ function describe(err: unknown): string {
 
 export class DashboardSource {
   private stopped = false;
-  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly pollTimers: (NodeJS.Timeout | undefined)[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
   private stream: grpc.ClientReadableStream<pb.EventsSubscribeResponse> | undefined;
   private readonly streamClients: grpc.Client[];
@@ -116,32 +118,36 @@ export class DashboardSource {
   }
 
   start(): void {
-    void this.pollRound();
+    this.client.addresses.forEach((_, i) => void this.poll(i));
     void this.reload();
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.pollTimer);
+    for (const timer of this.pollTimers) clearTimeout(timer);
     clearTimeout(this.retryTimer);
     this.stream?.cancel();
     for (const c of this.streamClients) c.close();
   }
 
-  /** One Status.Self per server, all at once; the next round starts an interval after this one ends. */
-  private async pollRound(): Promise<void> {
-    const results = await Promise.all(this.client.addresses.map(async (address, i): Promise<PollResult> => {
-      try {
-        const self = await this.client.callAt(i, pb.StatusService.self, {}, this.opts.pollTimeoutMs);
-        return { address, ok: true, report: raftReportFromWire(self) };
-      } catch (err) {
-        return { address, ok: false, error: describe(err) };
-      }
-    }));
+  /**
+   * Status.Self of one server, each server on its own loop (the next poll an interval after this
+   * one ends), so a dead or slow server never delays what the others say: a leader that stops
+   * answering is seen gone as soon as its own poll fails.
+   */
+  private async poll(i: number): Promise<void> {
+    const address = this.client.addresses[i] ?? "";
+    let result: PollResult;
+    try {
+      const self = await this.client.callAt(i, pb.StatusService.self, {}, this.opts.pollTimeoutMs);
+      result = { address, ok: true, report: raftReportFromWire(self) };
+    } catch (err) {
+      result = { address, ok: false, error: describe(err) };
+    }
     if (this.stopped) return;
-    this.model.applyPoll(results, this.now());
+    this.model.applyPoll([result], this.now());
     this.onChange();
-    this.pollTimer = setTimeout(() => void this.pollRound(), this.opts.pollIntervalMs);
+    this.pollTimers[i] = setTimeout(() => void this.poll(i), this.opts.pollIntervalMs);
   }
 
   /** Loads the lists, then (re)subscribes from their index; retries until it works. */

@@ -16,7 +16,10 @@ export type Route =
   | { view: ListView }
   | { view: "job"; jobId: string }
   | { view: "alloc"; allocId: string }
-  | { view: "node"; nodeId: string };
+  | { view: "node"; nodeId: string }
+  /** The task picker of an allocation with several tasks, on the way to their logs. */
+  | { view: "tasks"; allocId: string }
+  | { view: "logs"; allocId: string; task: string };
 
 export interface Row {
   text: string;
@@ -208,7 +211,7 @@ export function allocPage({ model, width, nowMs }: ViewContext, allocId: string)
   ], width);
   const job = model.jobs.get(a.jobId);
   const tasks = job?.taskGroups.find((g) => g.name === a.taskGroup)?.tasks ?? [];
-  const names = [...new Set([...tasks.map((t) => t.name), ...Object.keys(a.taskStates)])].sort();
+  const names = allocTasks(model, a.id);
   const taskTable = tableLines([
     ["Task", "State", "Failed", "Restarts", "CPU", "Memory", "Started"],
     ...names.map((name) => {
@@ -223,6 +226,24 @@ export function allocPage({ model, width, nowMs }: ViewContext, allocId: string)
     .sort((x, y) => y.timeMs - x.timeMs)
     .map((e) => ({ text: fit(`${timeAgo(e.timeMs, nowMs).padEnd(10)}  ${e.task.padEnd(10)}  ${e.type.padEnd(16)}  ${e.message}`, width) }));
   return { title: `Allocation ${shortId(a.id)}`, head: [...info, "", "Tasks", ...taskTable, "", "Recent Events"], rows: events, empty: "No task events" };
+}
+
+/** The allocation's task names: its group's tasks and any task with a state, sorted. */
+export function allocTasks(model: DashboardModel, allocId: string): string[] {
+  const a = model.allocations.get(allocId);
+  if (!a) return [];
+  const tasks = model.jobs.get(a.jobId)?.taskGroups.find((g) => g.name === a.taskGroup)?.tasks ?? [];
+  return [...new Set([...tasks.map((t) => t.name), ...Object.keys(a.taskStates)])].sort();
+}
+
+/** Which task's logs to open, for an allocation with several. */
+export function tasksPage({ model, width }: ViewContext, allocId: string): Page {
+  const a = model.allocations.get(allocId);
+  const body = allocTasks(model, allocId).map((task) => ({
+    cells: [task, a?.taskStates[task]?.state ?? "pending"],
+    target: { view: "logs", allocId, task } as Route,
+  }));
+  return tablePage(`Logs of allocation ${shortId(allocId)}: pick a task`, ["Task", "State"], body, width, "No tasks");
 }
 
 export function nodesPage({ model, width }: ViewContext): Page {
@@ -321,6 +342,9 @@ export function page(route: Route, ctx: ViewContext): Page {
     case "cluster": return clusterPage(ctx);
     case "evals": return evalsPage(ctx);
     case "events": return eventsPage(ctx);
+    case "tasks": return tasksPage(ctx, route.allocId);
+    // The logs are drawn by the screen from their buffer; this is only the title.
+    case "logs": return { title: `Logs of ${route.task} (allocation ${shortId(route.allocId)})`, head: [], rows: [], empty: "" };
   }
 }
 
@@ -355,9 +379,32 @@ export const HELP_TEXT = [
   "  esc            back",
   "  :              switch view (:jobs :nodes :cluster :evals :events)",
   "  /              filter the list (esc clears)",
-  "  s              stop the selected job (asks first; off with -read-only)",
+  "  s              stop the job (jobs, job) or the allocation (allocation)",
+  "  r              restart the allocation (allocation view)",
+  "  l              live logs of the allocation's task (allocation view);",
+  "                 up/k scrolls and pauses following, G follows again",
+  "  d / e          toggle drain / eligibility of the node (nodes, node)",
+  "  t              transfer leadership to another server (cluster)",
+  "                 actions ask y/n first and are off with -read-only",
   "  ?              this help",
   "  q, ctrl-c      quit",
   "",
   "Press any key to close.",
 ];
+
+/** Words that get a colour in lists when colour is on. */
+const COLORS: Record<string, string> = {
+  running: "green", ready: "green", leader: "green", eligible: "green", complete: "blue",
+  pending: "yellow", candidate: "yellow", "pre-candidate": "yellow", blocked: "yellow", ineligible: "yellow",
+  failed: "red", lost: "red", down: "red", unreachable: "red", dead: "red",
+};
+
+/** Escapes blessed's tag braces in text, and with `color` wraps status words in colour tags. */
+export function colorize(text: string, color: boolean): string {
+  const escaped = text.replace(/[{}]/g, (c) => (c === "{" ? "{open}" : "{close}"));
+  if (!color) return escaped;
+  return escaped.replace(/(?<![\w-])(pre-candidate|[a-z]+)(?![\w-])/g, (word) => {
+    const c = COLORS[word];
+    return c === undefined ? word : `{${c}-fg}${word}{/${c}-fg}`;
+  });
+}

@@ -104,3 +104,22 @@ test("a new model with no answers becomes stale after 2 s", (t) => {
   t.false(model.isStale(T0 + STALE_AFTER_MS));
   t.true(model.isStale(T0 + STALE_AFTER_MS + 1));
 });
+
+test("a known leader that stops answering is not a leader, even while the followers still name it", (t) => {
+  const model = new DashboardModel(ADDRESSES, T0);
+  model.applyPoll([
+    { address: A1, ok: true, report: report("server-1", { role: "leader" }) },
+    { address: A2, ok: true, report: report("server-2") },
+    { address: A3, ok: true, report: report("server-3") },
+  ], T0);
+  t.is(model.leader.leaderId, "server-1");
+  // The followers have not timed out yet: they still say server-1 leads, in the same term.
+  model.applyPoll([
+    { address: A1, ok: false, error: "UNAVAILABLE" },
+    { address: A2, ok: true, report: report("server-2", { leaderId: "server-1" }) },
+    { address: A3, ok: true, report: report("server-3", { leaderId: "server-1" }) },
+  ], T0 + 250);
+  t.is(model.leader.leaderId, undefined);
+  t.is(model.electionElapsedMs(T0 + 250), 250, "the clock runs from when it was last seen leading");
+  t.is(model.servers[0]?.report?.role, "leader", "its last report is kept for the cluster view");
+});

@@ -1,7 +1,8 @@
 // The dashboard's pages as text, straight from a fixture model: no terminal involved.
 
 import test from "ava";
-import { bar, clusterPage, evalsPage, eventsPage, filterRows, headerText, jobPage, jobsPage, nodesPage, allocPage, placementSummary, seconds, tableLines } from "../../../cli/dashboard/views.js";
+import { useColor } from "../../../cli/dashboard/command.js";
+import { bar, colorize, clusterPage, evalsPage, eventsPage, filterRows, headerText, jobPage, jobsPage, nodesPage, allocPage, placementSummary, seconds, tableLines } from "../../../cli/dashboard/views.js";
 import { metric } from "../fixtures.js";
 import { evaluation } from "../../support/model.js";
 import { fixtureModel, leaderlessModel, T0 } from "./fixtures.js";
@@ -105,4 +106,18 @@ test("the header names the leader and shows STALE when no server answers", (t) =
   const stale = headerText(model, T0 + 5_000, false);
   t.regex(stale.text, /STALE$/);
   t.true(stale.alert);
+});
+
+test("colorize escapes tag braces and colours status words only when asked", (t) => {
+  t.is(colorize("web {x} running failed", false), "web {open}x{close} running failed");
+  t.is(colorize("web running failed", true), "web {green-fg}running{/green-fg} {red-fg}failed{/red-fg}");
+  t.is(colorize("not-running pre-candidate", true), "not-running {yellow-fg}pre-candidate{/yellow-fg}");
+});
+
+test("useColor: a terminal without -no-color or NO_COLOR", (t) => {
+  t.true(useColor(true, false, {}));
+  t.true(useColor(true, false, { NO_COLOR: "" }));
+  t.false(useColor(false, false, {}));
+  t.false(useColor(true, true, {}));
+  t.false(useColor(true, false, { NO_COLOR: "1" }));
 });
