@@ -26,12 +26,17 @@ function unknown(kind: string, name: string, candidates: readonly TreeEntry[], i
   return 1;
 }
 
+/** Accepted by every command, as in Nomad. Command output has no colour codes; the dashboard reads it. */
+const NO_COLOR_FLAGS = new Set(["-no-color", "--no-color"]);
+
 async function runCommand(command: Command, path: string, argv: readonly string[], io: CommandIO): Promise<number> {
   if (argv.some((a) => HELP_FLAGS.has(a))) {
     io.stdout(commandHelp(command));
     return 0;
   }
-  return command.run(parseFlags(argv, command.flags, path), io);
+  const ownsNoColor = command.flags.some((f) => f.name === "no-color");
+  const args = ownsNoColor ? argv : argv.filter((a) => !NO_COLOR_FLAGS.has(a));
+  return command.run(parseFlags(args, command.flags, path), io);
 }
 
 async function dispatch(argv: readonly string[], io: CommandIO, tree: readonly TreeEntry[]): Promise<number> {

@@ -84,3 +84,9 @@ test("every new group lists its commands and every command has help", async (t) 
     }
   }
 });
+
+test("every command accepts -no-color, as in Nomad", async (t) => {
+  const { code, stdout } = await nomadish("version", "-no-color");
+  t.is(code, 0);
+  t.regex(stdout, /nomadish v/);
+});
