@@ -48,7 +48,9 @@ function count(flags: ParsedFlags, name: string, fallback: number, min: number):
 
 function start(args: string[], log: string): ChildProcess {
   const out = createWriteStream(log, { flags: "a" });
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a Ctrl-C in the terminal reaches only `dev`, which stops the jobs
+  // first and then the agents (a client stopped first would leave its tasks running).
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   return child;

@@ -38,9 +38,11 @@ async function docker(args: string[]): Promise<string> {
   return (await run("docker", args)).stdout.trim();
 }
 
-async function containersOf(jobId: string): Promise<string[]> {
-  const out = await docker(["ps", "-q", "--no-trunc", "--filter", `label=com.nomadish.job_name=${jobId}`]);
-  return out === "" ? [] : out.split("\n").sort();
+/** Containers of this cluster's allocations of the job (other runs on the machine may have some too). */
+async function containersOf(api: ApiClient, jobId: string): Promise<string[]> {
+  const ours = new Set((await allocs(api, jobId)).map((a) => a.id));
+  const out = await docker(["ps", "--no-trunc", "--format", '{{.ID}} {{.Label "com.nomadish.alloc_id"}}', "--filter", `label=com.nomadish.job_name=${jobId}`]);
+  return out.split("\n").filter((l) => l !== "").map((l) => l.split(" ")).filter(([, alloc]) => ours.has(alloc ?? "")).map(([id]) => id ?? "").sort();
 }
 
 async function allocs(client: ApiClient, jobId: string): Promise<pb.AllocationStub[]> {
@@ -82,7 +84,7 @@ test.serial("web.hcl runs 3 containers that each answer with their allocation id
     const list = (await allocs(api, "web")).filter((a) => a.clientStatus === RUNNING);
     return list.length === 3 ? list : undefined;
   });
-  t.is((await containersOf("web")).length, 3);
+  t.is((await containersOf(api, "web")).length, 3);
   for (const stub of running) {
     const alloc = await allocOf(api, stub.id);
     const port = alloc.allocatedResources?.ports.find((p) => p.label === "http");
@@ -95,7 +97,7 @@ test.serial("web.hcl runs 3 containers that each answer with their allocation id
   }
   const stopped = await nomadish(["job", "stop", "web"], address);
   t.is(stopped.code, 0, stopped.stderr);
-  await waitFor("the containers to be gone", 20_000, async () => ((await containersOf("web")).length === 0 ? true : undefined));
+  await waitFor("the containers to be gone", 20_000, async () => ((await containersOf(api, "web")).length === 0 ? true : undefined));
   t.pass();
 });
 
@@ -105,13 +107,13 @@ test.serial("a SIGKILLed client restarted on its data dir keeps the same contain
   await cluster.waitForNodes(["c1"]);
   t.is((await nomadish(["job", "run", "-detach", repoPath("jobspecs", "web.hcl")], address)).code, 0);
   await waitFor("3 running", 30_000, async () => ((await allocs(api, "web")).filter((a) => a.clientStatus === RUNNING).length === 3 ? true : undefined));
-  const before = await containersOf("web");
+  const before = await containersOf(api, "web");
   await cluster.killClient(client);
   cluster.spawnClient(client);
   // The restarted client reports again; its tasks were never restarted.
   await waitFor("the client to report again", 20_000, async () => ((await client.process) && (await allocs(api, "web")).every((a) => a.clientStatus === RUNNING) ? true : undefined));
   await new Promise((r) => setTimeout(r, 2_000));
-  t.deepEqual(await containersOf("web"), before);
+  t.deepEqual(await containersOf(api, "web"), before);
   const list = await allocs(api, "web");
   t.is(list.filter((a) => a.clientStatus === RUNNING).length, 3);
   for (const a of list) t.is(Object.values(a.taskStates)[0]?.restarts, 0);
