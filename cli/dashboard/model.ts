@@ -56,9 +56,18 @@ export type ModelEvent =
   | { topic: "Evaluation"; type: string; key: string; index: number; evaluation?: Evaluation }
   | { topic: "Deployment" | "Other"; type: string; key: string; index: number };
 
+/** One version of a job, as the job view lists them. */
+export interface JobVersionRow {
+  version: number;
+  submitTimeMs: number;
+  stop: boolean;
+}
+
 export interface Snapshot {
   index: number;
   jobs: readonly Job[];
+  /** Each job's kept versions, newest first (absent: only the current one is known). */
+  versions?: ReadonlyMap<string, readonly JobVersionRow[]>;
   nodes: readonly Node[];
   allocations: readonly AllocationStub[];
   evaluations: readonly Evaluation[];
@@ -83,6 +92,8 @@ const DELETIONS = new Set(["JobDeregistered", "NodeDeregistration", "AllocationD
 
 export class DashboardModel {
   readonly jobs = new Map<string, Job>();
+  /** Versions per job id, newest first: loaded with the lists, then added to from job events. */
+  readonly versions = new Map<string, JobVersionRow[]>();
   readonly nodes = new Map<string, Node>();
   readonly allocations = new Map<string, AllocationStub>();
   readonly evaluations = new Map<string, Evaluation>();
@@ -105,9 +116,23 @@ export class DashboardModel {
     this.lastContactMs = startMs;
   }
 
+  /** Records a job's current version (a new one goes first; a stopped version replaces its row). */
+  private noteVersion(job: Job): void {
+    const rows = this.versions.get(job.id) ?? [];
+    const row: JobVersionRow = { version: job.version, submitTimeMs: job.submitTimeMs, stop: job.stop };
+    const at = rows.findIndex((r) => r.version === job.version);
+    if (at >= 0) rows[at] = row;
+    else rows.push(row);
+    rows.sort((a, b) => b.version - a.version);
+    this.versions.set(job.id, rows);
+  }
+
   /** Replaces the lists with a fresh load (at start, and when the event stream was too far behind). */
   loadSnapshot(snapshot: Snapshot, nowMs: number): void {
     replace(this.jobs, snapshot.jobs, (j) => j.id);
+    this.versions.clear();
+    for (const job of snapshot.jobs) this.versions.set(job.id, [...(snapshot.versions?.get(job.id) ?? [])]);
+    for (const job of snapshot.jobs) this.noteVersion(job);
     replace(this.nodes, snapshot.nodes, (n) => n.id);
     replace(this.allocations, snapshot.allocations, (a) => a.id);
     replace(this.evaluations, snapshot.evaluations, (e) => e.id);
@@ -128,8 +153,13 @@ export class DashboardModel {
     let detail = "";
     switch (event.topic) {
       case "Job":
-        if (deleted) this.jobs.delete(event.key);
-        else if (event.job) this.jobs.set(event.job.id, event.job);
+        if (deleted) {
+          this.jobs.delete(event.key);
+          this.versions.delete(event.key);
+        } else if (event.job) {
+          this.jobs.set(event.job.id, event.job);
+          this.noteVersion(event.job);
+        }
         detail = event.job ? `${event.job.status}${event.job.stop ? " (stopped)" : ""} v${event.job.version}` : "";
         break;
       case "Node":

@@ -9,7 +9,7 @@ import type { ApiClient } from "../../shared/api/client.js";
 import { SERVER_CHANNEL_OPTIONS } from "../../shared/api/channel.js";
 import { isServiceError } from "../../shared/api/retry.js";
 import { allocStubFromWire, evalFromWire, jobFromWire, nodeFromWire } from "../../shared/wire/index.js";
-import type { DashboardModel, ModelEvent, PollResult, RaftReport, RaftRole, Snapshot } from "./model.js";
+import type { DashboardModel, JobVersionRow, ModelEvent, PollResult, RaftReport, RaftRole, Snapshot } from "./model.js";
 
 export interface SourceOptions {
   /** Time between two rounds of Status.Self polls. */
@@ -78,8 +78,14 @@ export async function loadSnapshot(client: ApiClient): Promise<Snapshot> {
     client.call(pb.AllocationsService.list, { prefix: "", nodeId: "", options: QUERY }, "read"),
     client.call(pb.EvaluationsService.list, { prefix: "", jobId: "", status: pb.EvalStatus.UNSPECIFIED, options: QUERY }, "read"),
   ]);
+  const versions = new Map<string, JobVersionRow[]>();
   const jobs = await Promise.all(jobList.jobs.map(async (stub) => {
-    const { job } = await client.call(pb.JobsService.get, { jobId: stub.id, options: { ...QUERY, namespace: stub.namespace } }, "read");
+    const options = { ...QUERY, namespace: stub.namespace };
+    const [{ job }, history] = await Promise.all([
+      client.call(pb.JobsService.get, { jobId: stub.id, options }, "read"),
+      client.call(pb.JobsService.versions, { jobId: stub.id, diffs: false, options }, "read").catch(() => undefined),
+    ]);
+    if (history) versions.set(stub.id, history.versions.map((v) => ({ version: v.version, submitTimeMs: v.submitTimeMs, stop: v.stop })));
     return job === undefined ? undefined : jobFromWire(job);
   }));
   // The lowest index of the four lists: resuming the stream from there replays anything newer.
@@ -87,6 +93,7 @@ export async function loadSnapshot(client: ApiClient): Promise<Snapshot> {
   return {
     index,
     jobs: jobs.filter((j) => j !== undefined),
+    versions,
     nodes: nodeList.nodes.map(nodeFromWire),
     allocations: allocList.allocations.map(allocStubFromWire),
     evaluations: evalList.evaluations.map(evalFromWire),

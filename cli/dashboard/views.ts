@@ -193,9 +193,15 @@ export function jobPage({ model, width, nowMs }: ViewContext, jobId: string): Pa
     ["Version", String(job.version)], ["Datacenters", job.datacenters.join(",")], ["Submitted", timeAgo(job.submitTimeMs, nowMs)],
   ], width);
   const table = tablePage("", ["ID", "Node", "Group", "Version", "Desired", "Status", "Created"], allocRows(allocs, nowMs), width, "");
+  const versions = tableLines([
+    ["Version", "Submitted", "State"],
+    ...(model.versions.get(job.id) ?? []).slice(0, 5).map((v) => [
+      String(v.version), timeAgo(v.submitTimeMs, nowMs), v.version === job.version ? (v.stop ? "current (stopped)" : "current") : v.stop ? "stopped" : "",
+    ]),
+  ], width);
   return {
     title: `Job ${job.id}`,
-    head: [...info, "", "Task Groups", ...groups, "", `Allocations (${allocs.length})`, ...table.head],
+    head: [...info, "", "Task Groups", ...groups, "", "Versions", ...versions, "", `Allocations (${allocs.length})`, ...table.head],
     rows: table.rows,
     empty: "No allocations",
   };

@@ -121,3 +121,19 @@ test("useColor: a terminal without -no-color or NO_COLOR", (t) => {
   t.false(useColor(true, true, {}));
   t.false(useColor(true, false, { NO_COLOR: "1" }));
 });
+
+test("a job lists its versions, newest first, the loaded ones and those that arrive as events", (t) => {
+  const model = fixtureModel();
+  model.loadSnapshot({
+    index: 200, jobs: [...model.jobs.values()], nodes: [...model.nodes.values()], allocations: [...model.allocations.values()],
+    evaluations: [...model.evaluations.values()],
+    versions: new Map([["web", [{ version: 2, submitTimeMs: T0 - 60_000, stop: false }, { version: 1, submitTimeMs: T0 - 120_000, stop: false }]]]),
+  }, T0 - 50);
+  const web = model.jobs.get("web");
+  if (!web) throw new Error("no job");
+  model.applyEvents(201, [{ topic: "Job", type: "JobRegistered", key: "web", index: 201, job: { ...web, version: 3, submitTimeMs: T0 - 1_000 } }], T0 - 10);
+  const head = text(jobPage({ model, nowMs: T0, width: 100 }, "web").head);
+  const rows = head.split("\n").filter((l) => /^\d\s/.test(l));
+  t.deepEqual(rows.map((l) => l.split(/\s+/)[0]), ["3", "2", "1"]);
+  t.regex(head, /Versions\n\s*Version\s+Submitted\s+State\n3\s+.*current/);
+});
