@@ -2,51 +2,15 @@
 // in-process through main() as a user would type them: output, exit codes, prefix lookups.
 
 import test from "ava";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { main } from "../../cli/main.js";
 import { TestCluster, waitFor } from "../support/cluster.js";
 import { SimFleet } from "../support/sim-client.js";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { CliWorkspace, type Run } from "./support.js";
 
 let cluster: TestCluster | undefined;
 let fleet: SimFleet | undefined;
-const dir = mkdtempSync(path.join(tmpdir(), "cli-cluster-"));
-
-async function nomadish(...args: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const env = { NOMADISH_ADDR: (cluster?.addresses ?? []).join(",") };
-  const code = await main(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), cwd: dir, env });
-  return { code, stdout, stderr };
-}
-
-/** A jobspec in the test's folder: `count` mock tasks of 500 MHz / 256 MB, plus any extra HCL. */
-function jobspec(id: string, count: number, extra = ""): string {
-  const file = `${id}.hcl`;
-  writeFileSync(path.join(dir, file), `job "${id}" {
-  datacenters = ["*"]
-${extra}
-  group "app" {
-    count = ${count}
-    task "server" {
-      driver = "mock"
-      resources {
-        cpu    = 500
-        memory = 256
-      }
-    }
-  }
-}
-`);
-  return file;
-}
+const cli = new CliWorkspace("cli-cluster-", () => cluster?.addresses ?? []);
+const nomadish = (...args: string[]): Promise<Run> => cli.run(...args);
+const jobspec = (id: string, count: number, extra = ""): string => cli.jobspec(id, count, extra);
 
 const SHORT_ID = "[0-9a-f]{8}";
 const TIME = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:Z|[+-]\\d\\d:\\d\\d)";

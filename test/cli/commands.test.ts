@@ -4,19 +4,12 @@
 // -verbose and placement failures; offline.test.ts the errors caught before any request.)
 
 import test from "ava";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { main } from "../../cli/main.js";
 import { repoPath } from "../paths.js";
 import { TestCluster, freePort, waitFor } from "../support/cluster.js";
 import { SimFleet } from "../support/sim-client.js";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { CliWorkspace, type Run } from "./support.js";
 
 /** The fields of `job allocs -json` these tests read. */
 interface AllocStub {
@@ -29,36 +22,10 @@ interface AllocStub {
 
 let cluster: TestCluster | undefined;
 let fleet: SimFleet | undefined;
-const dir = mkdtempSync(path.join(tmpdir(), "cli-commands-"));
-
-async function nomadish(...args: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const env = { NOMADISH_ADDR: (cluster?.addresses ?? []).join(",") };
-  const code = await main(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), cwd: dir, env });
-  return { code, stdout, stderr };
-}
-
-/** A jobspec in the test's folder: `count` mock tasks of 500 MHz / 256 MB, plus any extra HCL. */
-function jobspec(id: string, count: number, extra = ""): string {
-  const file = `${id}.hcl`;
-  writeFileSync(path.join(dir, file), `job "${id}" {
-  datacenters = ["*"]
-${extra}
-  group "app" {
-    count = ${count}
-    task "server" {
-      driver = "mock"
-      resources {
-        cpu    = 500
-        memory = 256
-      }
-    }
-  }
-}
-`);
-  return file;
-}
+const cli = new CliWorkspace("cli-commands-", () => cluster?.addresses ?? []);
+const dir = cli.dir;
+const nomadish = (...args: string[]): Promise<Run> => cli.run(...args);
+const jobspec = (id: string, count: number, extra = ""): string => cli.jobspec(id, count, extra);
 
 const OWNER_META = '  meta {\n    owner = "team-a"\n  }';
 const SHORT_ID = "[0-9a-f]{8}";
