@@ -1,15 +1,17 @@
 // Variables: check-and-set documents written through Raft and read from the leader (or, with
 // `stale`, from any server).
 
+import * as grpc from "@grpc/grpc-js";
 import * as pb from "../../proto/index.js";
 import { DEFAULT_VARIABLE_NAMESPACE, type ApplyResult, type StateCommand, type StateStore, type Variable } from "../state/index.js";
 import type { ServerContext } from "./context.js";
-import { invalid, notFound } from "./errors.js";
+import { invalid, isRetrySafe, notFound, toServiceError } from "./errors.js";
 
 /** Replicates a command through Raft; resolves with its apply result. */
 export type Propose = (command: StateCommand) => Promise<{ index: number; result: unknown }>;
 
 const MAX_PATH = 128;
+const MAX_PUTS_PER_CALL = 1024;
 const PATH_PATTERN = /^[a-zA-Z0-9_\-./@]+$/;
 
 function checkPath(path: string): void {
@@ -33,23 +35,40 @@ export function variablesService(ctx: ServerContext, store: StateStore, propose:
   const f = ctx.forwarder;
   const method = pb.VariablesService;
   const queryMeta = () => ({ index: store.latestIndex, lastContactMs: ctx.raft()?.status().lastContactMs ?? 0, knownLeader: (ctx.raft()?.status().leader ?? "") !== "" });
+  async function putOne(req: pb.VariablesPutRequest): Promise<pb.VariablesPutResponse> {
+    checkPath(req.path);
+    const namespace = namespaceOf(req.options);
+    const command: StateCommand = {
+      type: "var.put", namespace, path: req.path, items: { ...req.items }, timeMs: Date.now(),
+      ...(req.checkIndex === undefined ? {} : { checkIndex: req.checkIndex }),
+    };
+    const { index, result } = await propose(command);
+    const applied = result as ApplyResult;
+    if (!applied.ok) {
+      if (applied.code !== "cas-conflict") throw invalid(applied.error);
+      return { conflict: true, ...(applied.current ? { variable: toWire(applied.current) } : {}), meta: { index } };
+    }
+    const written = store.snapshot().variable(req.path, namespace);
+    if (!written) throw notFound(`variable ${JSON.stringify(req.path)} right after writing it`);
+    return { variable: toWire(written), conflict: false, meta: { index } };
+  }
+
   return {
-    put: f.unary("leader-write", method.put, async (req) => {
-      checkPath(req.path);
-      const namespace = namespaceOf(req.options);
-      const command: StateCommand = {
-        type: "var.put", namespace, path: req.path, items: { ...req.items }, timeMs: Date.now(),
-        ...(req.checkIndex === undefined ? {} : { checkIndex: req.checkIndex }),
+    put: f.unary("leader-write", method.put, putOne),
+    putMany: f.unary("leader-write", method.putMany, async (req) => {
+      if (req.puts.length > MAX_PUTS_PER_CALL) throw invalid(`at most ${MAX_PUTS_PER_CALL} puts per call, not ${req.puts.length}`);
+      // Every put is its own proposal: Raft batches them into one append and one fsync anyway.
+      const settled = await Promise.allSettled(req.puts.map(putOne));
+      const failures = settled.filter((s) => s.status === "rejected");
+      // Nothing applied and all of it safe to resend: fail the call, so it follows the leader.
+      if (failures.length === settled.length && failures.length > 0 && failures.every((s) => isRetrySafe(s.reason))) throw failures[0]?.reason;
+      return {
+        outcomes: settled.map((s): pb.VariablesPutOutcome => {
+          if (s.status === "fulfilled") return { response: s.value, code: 0, details: "", retrySafe: false };
+          const status = toServiceError(s.reason, ctx.logger);
+          return { code: status.code ?? grpc.status.UNKNOWN, details: status.details ?? "", retrySafe: isRetrySafe(s.reason) };
+        }),
       };
-      const { index, result } = await propose(command);
-      const applied = result as ApplyResult;
-      if (!applied.ok) {
-        if (applied.code !== "cas-conflict") throw invalid(applied.error);
-        return { conflict: true, ...(applied.current ? { variable: toWire(applied.current) } : {}), meta: { index } };
-      }
-      const written = store.snapshot().variable(req.path, namespace);
-      if (!written) throw notFound(`variable ${JSON.stringify(req.path)} right after writing it`);
-      return { variable: toWire(written), conflict: false, meta: { index } };
     }),
     get: f.unary((req) => (req.options?.stale ? "local" : "leader-read"), method.get, async (req) => {
       const variable = store.snapshot().variable(req.path, namespaceOf(req.options));

@@ -36,7 +36,7 @@ const contract: [string, Record<string, MethodDefinition>, Record<string, Kind>]
   ["Deployments", pb.DeploymentsService, { List: "unary", Get: "unary", Promote: "unary", Fail: "unary", Pause: "unary" }],
   ["Operator", pb.OperatorService, { RaftListPeers: "unary", TransferLeadership: "unary", AddPeer: "unary", RemovePeer: "unary" }],
   ["Status", pb.StatusService, { Leader: "unary", Peers: "unary", Members: "unary", Self: "unary" }],
-  ["Variables", pb.VariablesService, { Put: "unary", Get: "unary", List: "unary", Delete: "unary" }],
+  ["Variables", pb.VariablesService, { Put: "unary", PutMany: "unary", Get: "unary", List: "unary", Delete: "unary" }],
   ["Events", pb.EventsService, { Subscribe: "server-stream" }],
   ["ClientNode", pb.ClientNodeService, {
     Register: "unary",
