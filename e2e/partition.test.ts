@@ -55,19 +55,6 @@ async function writeAll(client: ApiClient, keys: string[], acked: Set<string>): 
 
 const keys = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}/${i}`);
 
-/** Raft as every server sees it, once all of them have applied the same log up to the same point. */
-async function waitForAgreement(cluster: NetnsCluster, timeoutMs: number): Promise<pb.RaftStatus[]> {
-  return waitFor("every server at the same applied index, term and last log entry", timeoutMs, async () => {
-    const views = await Promise.all(cluster.servers.map((s) => cluster.self(s)));
-    const rafts = views.map((v) => v?.raft);
-    const [first] = rafts;
-    if (!first || rafts.some((r) => !r)) return undefined;
-    const same = rafts.every((r) => r && r.appliedIndex === first.appliedIndex && r.term === first.term
-      && r.lastLogIndex === first.lastLogIndex && r.lastLogTerm === first.lastLogTerm && r.leaderId === first.leaderId && r.leaderId !== "");
-    return same ? rafts as pb.RaftStatus[] : undefined;
-  });
-}
-
 const staleOptions: pb.QueryOptions = { minIndex: 0, maxWaitMs: 0, stale: true, namespace: "", region: "" };
 
 /** Every variable a server holds, read from its own state (stale read): path → the whole variable. */
@@ -114,7 +101,7 @@ test("a leader cut off from the others refuses writes, the majority elects a new
 
   // Sent at once, while the old leader may still believe it leads: it can append the write but
   // never commit it, so the write must fail (its outcome unknown at worst), never be acknowledged.
-  const early = put(cluster.client([oldLeader.address], 20_000), "refused/early").then(
+  const early = put(cluster.client([oldLeader.address], 30_000), "refused/early").then(
     () => ({ acknowledged: true, error: "", ms: Date.now() - isolatedAt }),
     (err: Error) => ({ acknowledged: false, error: err.message, ms: Date.now() - isolatedAt }),
   );
@@ -132,7 +119,8 @@ test("a leader cut off from the others refuses writes, the majority elects a new
   });
   const stepDownMs = Date.now() - isolatedAt;
 
-  // Now a write through the CLI to it alone is refused, in bounded time, with a clear error.
+  // Now a write through the CLI to it alone is refused with a clear error once the server has
+  // waited its 5 s for a leader (plus the CLI's own start-up, slow on a loaded machine).
   const refusedByCli = nomadish(["var", "put", "refused/cli", "v=1"], oldLeader.address);
 
   // Meanwhile the majority accepts writes.
@@ -143,10 +131,11 @@ test("a leader cut off from the others refuses writes, the majority elects a new
   const cli = await refusedByCli;
   t.is(cli.code, 1, cli.stdout);
   t.regex(cli.stderr, /no cluster leader/);
-  t.true(cli.ms < 10_000, `the CLI was refused after ${cli.ms} ms`);
+  t.true(cli.ms < 15_000, `the CLI was refused after ${cli.ms} ms`);
   const earlyResult = await early;
   t.false(earlyResult.acknowledged, "a write to the isolated leader was acknowledged");
-  t.true(earlyResult.ms < 20_000, `the early write failed after ${earlyResult.ms} ms`);
+  // The server itself answers within its request timeout (10 s), well before the client's deadline.
+  t.true(earlyResult.ms < 15_000, `the early write failed after ${earlyResult.ms} ms`);
   t.regex(earlyResult.error, /outcome is unknown|not the leader|no cluster leader|did not answer in time/);
 
   // Heal: the old leader hears the new term, follows, and catches up without disturbing anyone.
@@ -160,7 +149,7 @@ test("a leader cut off from the others refuses writes, the majority elects a new
   });
   const catchUpMs = Date.now() - healedAt;
   await writeAll(cluster.client(), keys("after", 5), acked);
-  const rafts = await waitForAgreement(cluster, 10_000);
+  const rafts = await cluster.waitForAgreement(10_000);
   t.true(rafts.every((r) => r.term === newTerm && r.leaderId === newLeaderId), "healing caused no election");
 
   await assertSameState(t, cluster, acked, ["refused/early", "refused/cli"]);
@@ -196,7 +185,7 @@ test("a follower cut off from the others changes nothing: the leader keeps its m
   const cli = await nomadish(["var", "put", "refused/follower", "v=1"], follower.address);
   t.is(cli.code, 1, cli.stdout);
   t.regex(cli.stderr, /no cluster leader/);
-  t.true(cli.ms < 10_000, `the CLI was refused after ${cli.ms} ms`);
+  t.true(cli.ms < 15_000, `the CLI was refused after ${cli.ms} ms`);
   t.is((await cluster.self(follower))?.raft?.term, before?.term, "the isolated follower did not raise its term");
   t.is((await cluster.waitForLeader(5000, follower)).address, leader.address);
 
@@ -208,7 +197,7 @@ test("a follower cut off from the others changes nothing: the leader keeps its m
     return raft && raft.leaderId === leaderId && raft.appliedIndex >= target ? true : undefined;
   });
   const catchUpMs = Date.now() - healedAt;
-  const rafts = await waitForAgreement(cluster, 10_000);
+  const rafts = await cluster.waitForAgreement(10_000);
   t.true(rafts.every((r) => r.term === before?.term && r.leaderId === leaderId), "no election at any point");
 
   await assertSameState(t, cluster, acked, ["refused/follower"]);

@@ -361,6 +361,21 @@ export class NetnsCluster {
     });
   }
 
+  /**
+   * Waits until every server answers with the same applied index, term, last log entry and
+   * leader: they all hold the same log and have applied all of it. Returns their Raft views.
+   */
+  async waitForAgreement(timeoutMs = 20_000): Promise<pb.RaftStatus[]> {
+    return waitFor("every server at the same applied index, term, last log entry and leader", timeoutMs, async () => {
+      const rafts = (await Promise.all(this.servers.map((s) => this.self(s)))).map((v) => v?.raft);
+      const [first] = rafts;
+      if (!first || first.leaderId === "") return undefined;
+      const same = (r: pb.RaftStatus | undefined): r is pb.RaftStatus => r !== undefined && r.appliedIndex === first.appliedIndex
+        && r.term === first.term && r.lastLogIndex === first.lastLogIndex && r.lastLogTerm === first.lastLogTerm && r.leaderId === first.leaderId;
+      return rafts.every(same) ? rafts.filter(same) : undefined;
+    });
+  }
+
   /** Signals a server and waits for it to exit (SIGKILL by default: it loses what it had not written). */
   async kill(server: ServerProcess, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     const child = server.process;
