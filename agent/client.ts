@@ -28,6 +28,7 @@ export function clientOptionsFrom(flags: ParsedFlags, io: CommandIO, defaults: {
   const dataDir = flags.strings.get("data-dir") ?? file.dataDir ?? defaults.dataDir;
   if (!dataDir) throw new UserError("-data-dir is required: the client keeps its state and the allocations there");
   const bind = flags.strings.get("bind") ?? file.bind ?? DEFAULT_CLIENT_OPTIONS.bind;
+  const advertise = flags.strings.get("advertise");
   const port = Number(flags.strings.get("client-port") ?? DEFAULT_CLIENT_OPTIONS.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError("-client-port must be a port number");
   return {
@@ -42,8 +43,9 @@ export function clientOptionsFrom(flags: ParsedFlags, io: CommandIO, defaults: {
     attributes: file.attributes ?? {},
     reserved: { cpuMhz: 0, memoryMb: 0, diskMb: 0, reservedHostPorts: "", ...file.reserved },
     bind,
+    ...(advertise ? { advertise } : {}),
     port,
-    networkIp: file.networkIp ?? (bind === "0.0.0.0" ? "127.0.0.1" : bind),
+    networkIp: file.networkIp ?? advertise ?? (bind === "0.0.0.0" ? "127.0.0.1" : bind),
     rawExecEnabled: file.rawExecEnabled ?? false,
   };
 }

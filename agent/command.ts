@@ -7,6 +7,7 @@ import path from "node:path";
 import type { ClientAgent } from "../client/agent.js";
 import { clientOptionsFrom, startClient } from "./client.js";
 import { UserError } from "../shared/errors.js";
+import { advertisedHost } from "../shared/advertise.js";
 import { createLogger, type LogLevel } from "../shared/log.js";
 import { ServerAgent } from "../server/agent.js";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "../server/options.js";
@@ -45,11 +46,13 @@ export function serverOptionsFrom(flags: ParsedFlags, io: CommandIO, devDataDir?
   const port = positiveInt(flags, "port", DEFAULT_SERVER_OPTIONS.port);
   if (port > 65535) throw new UserError(`-port must be at most 65535`);
   const bind = flags.strings.get("bind") ?? DEFAULT_SERVER_OPTIONS.bind;
+  const advertise = flags.strings.get("advertise");
   return {
     ...DEFAULT_SERVER_OPTIONS,
     name: flags.strings.get("node") ?? `${bind}:${port}`,
     dataDir: path.resolve(io.cwd, dataDir),
     bind,
+    ...(advertise ? { advertise } : {}),
     port,
     region: flags.strings.get("region") ?? DEFAULT_SERVER_OPTIONS.region,
     datacenter: flags.strings.get("dc") ?? DEFAULT_SERVER_OPTIONS.datacenter,
@@ -111,6 +114,7 @@ A client runs allocations on its machine with the docker, exec, raw_exec and moc
     { name: "node-name", kind: "string", placeholder: "name", help: "Client: the node's name. Default: the host name." },
     { name: "client-port", kind: "string", placeholder: "port", help: "Client: port of the client's API (logs, restarts). Default: any free one." },
     { name: "bind", kind: "string", placeholder: "ip", help: `Address to listen on. Default: ${DEFAULT_SERVER_OPTIONS.bind}.` },
+    { name: "advertise", kind: "string", placeholder: "ip", help: "Address other agents reach this one on. Default: the bind address, or the first private IPv4 address when bound to 0.0.0.0." },
     { name: "port", kind: "string", placeholder: "port", help: `gRPC port for clients and other servers. Default: ${DEFAULT_SERVER_OPTIONS.port}.` },
     { name: "bootstrap-expect", kind: "string", placeholder: "n", help: "Form a new cluster once this many servers know of each other. Default: 1." },
     { name: "retry-join", kind: "list", placeholder: "host:port,…", help: "Other servers to join through; comma-separated or repeated." },
@@ -138,10 +142,12 @@ A client runs allocations on its machine with the docker, exec, raw_exec and moc
     const serverOpts = runServer ? serverOptionsFrom(flags, io, devDir && path.join(devDir, "server")) : undefined;
     const clientOpts = runClient
       ? clientOptionsFrom(flags, io, {
-        ...(serverOpts ? { servers: [`${serverOpts.bind}:${serverOpts.port}`] } : {}),
+        ...(serverOpts ? { servers: [`${advertisedHost(serverOpts.bind, serverOpts.advertise)}:${serverOpts.port}`] } : {}),
         ...(devDir ? { dataDir: path.join(devDir, "client") } : {}),
       })
       : undefined;
+    // -dev with -data-dir: the client's state beside the server's, not in the dir itself.
+    if (devDir && clientOpts) clientOpts.dataDir = path.resolve(io.cwd, devDir, "client");
     if (runServer && runClient && !dev && flags.strings.get("data-dir") !== undefined && clientOpts && serverOpts) {
       // One -data-dir for both: keep their state apart.
       serverOpts.dataDir = path.join(serverOpts.dataDir, "server");

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { advertisedHost } from "../shared/advertise.js";
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../proto/index.js";
 import type { Allocation, AllocClientUpdate, Node, TaskState } from "../shared/model/index.js";
@@ -122,7 +123,7 @@ export class ClientAgent {
     this.grpcServer.addService(pb.ClientLogsService, clientApi.logs(lookup, this.log));
     this.grpcServer.addService(pb.ClientAllocationsService, clientApi.allocations(lookup, this.log));
     const port = await listen(this.grpcServer, `${this.opts.bind}:${this.opts.port}`);
-    const httpAddr = `${this.opts.bind}:${port}`;
+    const httpAddr = `${advertisedHost(this.opts.bind, this.opts.advertise)}:${port}`;
     this.node = await fingerprintNode(this.opts, this.identity, this.modules.drivers, this.modules.version, httpAddr);
     this.log.info("client started", { nodeId: this.identity.id, name: this.opts.name, address: httpAddr, drivers: Object.entries(this.node.drivers).filter(([, d]) => d.detected).map(([n]) => n).join(",") });
     await this.restore();

@@ -23,6 +23,8 @@ export interface ClientOptions {
   reserved: { cpuMhz: number; memoryMb: number; diskMb: number; reservedHostPorts: string };
   /** Address the client's own API (logs, restarts) listens on; port 0 picks a free one. */
   bind: string;
+  /** The address servers reach the client's API on; by default the bind address. */
+  advertise?: string;
   port: number;
   /** The address allocations' ports are published on; defaults to `bind`. */
   networkIp: string;

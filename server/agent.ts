@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../proto/index.js";
+import { advertisedHost } from "../shared/advertise.js";
 import { UserError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import type { Member, Membership, NodeId } from "./raft/core/index.js";
@@ -144,9 +145,9 @@ export class ServerAgent {
         await disk.putMeta("server-id", id);
       }
       const clusterId = (await disk.getMeta("cluster-id")) ?? "";
-      const address = `${opts.bind}:${opts.port}`;
+      const address = `${advertisedHost(opts.bind, opts.advertise)}:${opts.port}`;
       const agent = new ServerAgent(opts, id, address, clusterId, disk, logger, version);
-      await listen(agent.grpcServer, address);
+      await listen(agent.grpcServer, `${opts.bind}:${opts.port}`);
       logger.info("server listening", { id, address, dataDir: opts.dataDir });
       if (await disk.hasState()) await agent.startRaft();
       else void agent.form();

@@ -7,6 +7,8 @@ export interface ServerOptions {
   name: string;
   dataDir: string;
   bind: string;
+  /** The address other servers and clients reach this one on; by default the bind address. */
+  advertise?: string;
   port: number;
   region: string;
   datacenter: string;
