@@ -186,7 +186,7 @@ export class NetnsNetwork {
     throw new Error("no free 198.18.<n>.0/24 subnet for a test network");
   }
 
-  /** Host `a` and host `b` stop hearing each other (both directions). */
+  /** The two hosts of each pair stop hearing each other, both ways. */
   async cut(pairs: readonly (readonly [number, number])[]): Promise<void> {
     const dropsFrom = new Map<number, Set<number>>();
     for (const [a, b] of pairs) {
