@@ -1,0 +1,112 @@
+// `npm run jepsen -- --minutes N [--clients C] [--keys K] [--seed S] [--nemesis a,b] [--out DIR] [--dump]`:
+// three real servers, concurrent clients registering, deregistering and reading jobs while the
+// leader is killed and paused (and isolated, on a cluster that can partition), then a check that
+// the history is linearizable. Prints a table, then one JSON line. Exit code 1: not linearizable;
+// 2: the check could not decide (search budget exhausted) or the run itself failed. A history
+// dump (operations, faults, explanation, server logs) is written when the result is not
+// "linearizable", or always with --dump.
+
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { TestCluster } from "../support/cluster.js";
+import { formatViolation } from "./checker.js";
+import { historyToJson } from "./history.js";
+import { nemesesFor, type FaultableServer } from "./nemesis.js";
+import { formatReport, summarize } from "./report.js";
+import { runLinearizability, type RunResult } from "./run.js";
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: "string", default: "1" },
+    clients: { type: "string", default: "8" },
+    keys: { type: "string", default: "5" },
+    seed: { type: "string" },
+    nemesis: { type: "string" },
+    out: { type: "string" },
+    dump: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+if (values.help) {
+  console.log("usage: npm run jepsen -- [--minutes N] [--clients C] [--keys K] [--seed S] [--nemesis kill-leader,pause-leader,isolate-leader] [--out DIR] [--dump]");
+  process.exit(0);
+}
+
+function positive(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) {
+    console.error(`--${name} must be a positive number, not ${JSON.stringify(text)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const minutes = positive("minutes", values.minutes);
+const clients = Math.round(positive("clients", values.clients));
+const keys = Math.round(positive("keys", values.keys));
+const seed = values.seed === undefined ? Date.now() % 1_000_000 : Math.round(positive("seed", values.seed));
+
+type LoggedServer = FaultableServer & { logFile?: string };
+
+function dumpDir(): string {
+  const dir = values.out ?? mkdtempSync(path.join(tmpdir(), "nomadish-jepsen-"));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function copyLogs(dir: string, servers: readonly LoggedServer[]): void {
+  servers.forEach((s, i) => {
+    if (s.logFile && existsSync(s.logFile)) copyFileSync(s.logFile, path.join(dir, `server${i}.log`));
+  });
+}
+
+/** Writes what is needed to inspect a bad run; returns the directory. */
+function dump(result: RunResult, servers: readonly LoggedServer[]): string {
+  const dir = dumpDir();
+  writeFileSync(path.join(dir, "history.json"), historyToJson(result.history));
+  writeFileSync(path.join(dir, "faults.json"), JSON.stringify(result.faults, null, 2));
+  writeFileSync(path.join(dir, "check.json"), JSON.stringify(result.check.keys.map(({ witness: _w, ...k }) => k), null, 2));
+  if (result.check.violation) writeFileSync(path.join(dir, "violation.txt"), `${formatViolation(result.check.violation)}\n`);
+  copyLogs(dir, servers);
+  return dir;
+}
+
+const cluster = await TestCluster.start({ servers: 3 });
+const stopEarly = new AbortController();
+process.once("SIGINT", () => {
+  console.log("interrupted: healing, then checking what was recorded");
+  stopEarly.abort();
+});
+let exitCode = 2;
+try {
+  const available = nemesesFor(cluster);
+  const names = values.nemesis?.split(",").map((n) => n.trim()) ?? [...available.keys()];
+  const nemeses = names.map((name) => {
+    const nemesis = available.get(name);
+    if (!nemesis) throw new Error(`unknown nemesis ${JSON.stringify(name)}; this cluster has ${[...available.keys()].join(", ")}`);
+    return nemesis;
+  });
+  console.log(`seed ${seed}: ${clients} clients on ${keys} job ids for ${minutes} min; faults: ${names.join(", ")}`);
+  const result = await runLinearizability(cluster, {
+    durationMs: minutes * 60_000, clients, keys, seed, nemeses, signal: stopEarly.signal,
+    log: (line) => console.log(`  ${line}`),
+  });
+  const summary = summarize(result, seed);
+  console.log("");
+  console.log(formatReport(result, summary));
+  if (result.check.verdict !== "linearizable" || values.dump) console.log(`history dump: ${dump(result, cluster.servers)}`);
+  exitCode = result.check.verdict === "linearizable" ? 0 : result.check.verdict === "not-linearizable" ? 1 : 2;
+  console.log(JSON.stringify(summary));
+} catch (err) {
+  console.error(`the run failed: ${(err as Error).stack ?? String(err)}`);
+  const dir = dumpDir();
+  copyLogs(dir, cluster.servers);
+  console.error(`server logs: ${dir}`);
+} finally {
+  for (const server of cluster.servers) server.process?.kill("SIGCONT");
+  await cluster.stop();
+}
+process.exit(exitCode);
