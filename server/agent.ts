@@ -69,7 +69,10 @@ export class ServerAgent {
     version: string,
   ) {
     this.store = new StateStore({}, { logger: logger.child("state") });
-    this.transport = new RaftTransport({ ...DEFAULT_TRANSPORT_OPTIONS, selfId: id, selfAddress: address }, {
+    this.transport = new RaftTransport({
+      ...DEFAULT_TRANSPORT_OPTIONS, selfId: id, selfAddress: address,
+      silentPeerResetMs: DEFAULT_TRANSPORT_OPTIONS.silentPeerResetMs * opts.raftMultiplier,
+    }, {
       logger: logger.child("transport"),
       clusterId: () => this.clusterId,
       deliver: (message) => this.raft?.deliver(message),

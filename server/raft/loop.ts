@@ -63,6 +63,11 @@ export class NoLeaderError extends NotLeaderError {
   }
 }
 
+/** A write or read that may or may not have taken effect: it timed out, or the server stopped. */
+export class OutcomeUnknownError extends Error {
+  override readonly name = "OutcomeUnknownError";
+}
+
 interface Waiter<T> {
   resolve(value: T): void;
   reject(err: Error): void;
@@ -294,7 +299,7 @@ export class RaftLoop {
   private waiter<T>(what: string, onTimeout: () => void, resolve: (v: T) => void, reject: (e: Error) => void): Waiter<T> {
     const timer = setTimeout(() => {
       onTimeout();
-      reject(new Error(`${what} timed out after ${this.opts.requestTimeoutMs} ms; its outcome is unknown`));
+      reject(new OutcomeUnknownError(`${what} timed out after ${this.opts.requestTimeoutMs} ms; its outcome is unknown`));
     }, this.opts.requestTimeoutMs);
     return { resolve, reject, timer };
   }
@@ -357,7 +362,7 @@ export class RaftLoop {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.ticker);
-    const stopped = new Error("the server is shutting down");
+    const stopped = new OutcomeUnknownError("the server is shutting down; the outcome of requests in progress is unknown");
     for (const waiter of [...this.proposals.values(), ...this.reads.values()]) {
       clearTimeout(waiter.timer);
       waiter.reject(stopped);

@@ -19,6 +19,12 @@ export interface RaftTransportOptions {
   /** Reconnect backoff bounds after a stream to a peer fails. */
   minBackoffMs: number;
   maxBackoffMs: number;
+  /**
+   * A peer we send to but have not heard from for this long gets a fresh connection. After a
+   * network partition heals, the old TCP connection may sit in retransmission back-off for
+   * seconds; a new one gets through at once.
+   */
+  silentPeerResetMs: number;
 }
 
 export const DEFAULT_TRANSPORT_OPTIONS: Omit<RaftTransportOptions, "selfId" | "selfAddress"> = {
@@ -26,6 +32,7 @@ export const DEFAULT_TRANSPORT_OPTIONS: Omit<RaftTransportOptions, "selfId" | "s
   snapshotChunkBytes: 1 << 20,
   minBackoffMs: 20,
   maxBackoffMs: 1000,
+  silentPeerResetMs: 1000,
 };
 
 export interface RaftTransportModules {
@@ -43,6 +50,8 @@ export const RAFT_MAX_MESSAGE_BYTES = 64 << 20;
 
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   ...SERVER_CHANNEL_OPTIONS,
+  // A channel of its own: a reset must not pick up the stalled connection from a shared pool.
+  "grpc.use_local_subchannel_pool": 1,
   "grpc.max_send_message_length": RAFT_MAX_MESSAGE_BYTES,
   "grpc.max_receive_message_length": RAFT_MAX_MESSAGE_BYTES,
 };
@@ -53,6 +62,8 @@ class PeerSender {
   private retryAt = 0;
   private backoffMs: number;
   private dropped = 0;
+  private lastHeard = Date.now();
+  private lastReset = Date.now();
 
   constructor(
     readonly id: NodeId,
@@ -81,6 +92,7 @@ class PeerSender {
   }
 
   send(message: Message): void {
+    this.resetIfSilent();
     const stream = this.open();
     if (!stream) return;
     if (stream.writableLength >= this.opts.maxQueuedMessages) {
@@ -92,8 +104,20 @@ class PeerSender {
 
   /** Called when a message from the peer arrives: it is up, so retry at once next time. */
   markAlive(): void {
+    this.lastHeard = Date.now();
     this.retryAt = 0;
     this.backoffMs = this.opts.minBackoffMs;
+  }
+
+  private resetIfSilent(): void {
+    const now = Date.now();
+    const limit = this.opts.silentPeerResetMs;
+    if (now - this.lastHeard < limit || now - this.lastReset < limit) return;
+    this.lastReset = now;
+    this.stream?.cancel();
+    this.stream = undefined;
+    this.client.close();
+    this.client = new pb.RaftClient(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   }
 
   sendSnapshot(message: SnapshotMessage): void {

@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { isRetrySafe as isRetrySafeStatus, isServiceError, RETRY_SAFE_METADATA } from "../../shared/api/retry.js";
 import { isUserError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
-import { NotLeaderError } from "../raft/loop.js";
+import { NotLeaderError, OutcomeUnknownError } from "../raft/loop.js";
 
 export class RpcError extends Error {
   constructor(readonly code: grpc.status, message: string) {
@@ -24,6 +24,8 @@ export function toServiceError(err: unknown, logger: Logger): Partial<grpc.Statu
     metadata.set(RETRY_SAFE_METADATA, "1");
     return { code: grpc.status.UNAVAILABLE, details: err.message, metadata };
   }
+  // Unavailable, but unlike NotLeaderError not marked safe to resend: it may have been applied.
+  if (err instanceof OutcomeUnknownError) return { code: grpc.status.UNAVAILABLE, details: err.message };
   if (isServiceError(err)) return { code: err.code, details: err.details, metadata: err.metadata };
   logger.error("request failed with an internal error", { error: err as Error, stack: (err as Error).stack });
   return { code: grpc.status.INTERNAL, details: `internal error: ${(err as Error).message}` };
