@@ -1,7 +1,8 @@
-// `npm run jepsen -- --minutes N [--clients C] [--keys K] [--seed S] [--nemesis a,b] [--out DIR] [--dump]`:
-// three real servers, concurrent clients registering, deregistering and reading jobs while the
-// leader is killed and paused (and isolated, on a cluster that can partition), then a check that
-// the history is linearizable. Prints a table, then one JSON line. Exit code 1: not linearizable;
+// `npm run jepsen -- --minutes N [--clients C] [--keys K] [--seed S] [--nemesis a,b]
+// [--cluster auto|netns|loopback] [--out DIR] [--dump]`: three real servers, concurrent clients
+// registering, deregistering and reading jobs while the leader is killed and paused, and — on
+// servers in network namespaces, the default where this machine can make them — partitions come
+// and go; then a check that the history is linearizable. Prints a table, then one JSON line. Exit code 1: not linearizable;
 // 2: the check could not decide (search budget exhausted) or the run itself failed. A history
 // dump (operations, faults, explanation, server logs) is written when the result is not
 // "linearizable", or always with --dump.
@@ -10,10 +11,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { TestCluster } from "../support/cluster.js";
+import { bestClusterKind, startJepsenCluster, type ClusterKind } from "./clusters.js";
 import { formatViolation } from "./checker.js";
 import { historyToJson } from "./history.js";
-import { nemesesFor, type FaultableServer } from "./nemesis.js";
+import type { FaultableServer } from "./nemesis.js";
 import { formatReport, summarize } from "./report.js";
 import { runLinearizability, type RunResult } from "./run.js";
 
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     keys: { type: "string", default: "5" },
     seed: { type: "string" },
     nemesis: { type: "string" },
+    cluster: { type: "string", default: "auto" },
     out: { type: "string" },
     dump: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
@@ -31,7 +33,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log("usage: npm run jepsen -- [--minutes N] [--clients C] [--keys K] [--seed S] [--nemesis kill-leader,pause-leader,isolate-leader] [--out DIR] [--dump]");
+  console.log("usage: npm run jepsen -- [--minutes N] [--clients C] [--keys K] [--seed S] [--nemesis kill-leader,pause-leader,...] [--cluster auto|netns|loopback] [--out DIR] [--dump]");
   process.exit(0);
 }
 
@@ -74,7 +76,18 @@ function dump(result: RunResult, servers: readonly LoggedServer[]): string {
   return dir;
 }
 
-const cluster = await TestCluster.start({ servers: 3 });
+if (!["auto", "netns", "loopback"].includes(values.cluster)) {
+  console.error(`--cluster must be auto, netns or loopback, not ${JSON.stringify(values.cluster)}`);
+  process.exit(2);
+}
+let kind = values.cluster as ClusterKind | "auto";
+if (kind === "auto") {
+  const best = await bestClusterKind();
+  if (best.reason) console.log(`servers on loopback, without partitions: ${best.reason}`);
+  kind = best.kind;
+}
+const jepsen = await startJepsenCluster(kind, seed);
+const { cluster } = jepsen;
 const stopEarly = new AbortController();
 process.once("SIGINT", () => {
   console.log("interrupted: healing, then checking what was recorded");
@@ -82,14 +95,14 @@ process.once("SIGINT", () => {
 });
 let exitCode = 2;
 try {
-  const available = nemesesFor(cluster);
+  const available = new Map(jepsen.nemeses.map((n) => [n.name, n]));
   const names = values.nemesis?.split(",").map((n) => n.trim()) ?? [...available.keys()];
   const nemeses = names.map((name) => {
     const nemesis = available.get(name);
-    if (!nemesis) throw new Error(`unknown nemesis ${JSON.stringify(name)}; this cluster has ${[...available.keys()].join(", ")}`);
+    if (!nemesis) throw new Error(`unknown nemesis ${JSON.stringify(name)}; this cluster (${kind}) has ${[...available.keys()].join(", ")}`);
     return nemesis;
   });
-  console.log(`seed ${seed}: ${clients} clients on ${keys} job ids for ${minutes} min; faults: ${names.join(", ")}`);
+  console.log(`seed ${seed}: ${clients} clients on ${keys} job ids for ${minutes} min, servers on ${kind}; faults: ${names.join(", ")}`);
   const result = await runLinearizability(cluster, {
     durationMs: minutes * 60_000, clients, keys, seed, nemeses, signal: stopEarly.signal,
     log: (line) => console.log(`  ${line}`),
@@ -106,7 +119,6 @@ try {
   copyLogs(dir, cluster.servers);
   console.error(`server logs: ${dir}`);
 } finally {
-  for (const server of cluster.servers) server.process?.kill("SIGCONT");
-  await cluster.stop();
+  await jepsen.stop();
 }
 process.exit(exitCode);
