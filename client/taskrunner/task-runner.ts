@@ -132,7 +132,7 @@ export class TaskRunner {
 
   /** Kills the task (no restart follows); resolves once it is dead. Works before run() and while it waits to restart. */
   kill(reason?: KillReason): Promise<TaskState> {
-    if (!this.#running) {
+    if (!this.#running && this.#recoveredHandle === undefined) {
       // Never started (or recovered dead): nothing to stop, it is simply dead.
       if (this.#recorder.state !== "dead") {
         if (reason) this.#recorder.record(taskEvent(reason.type, this.#now(), reason.message));
@@ -142,9 +142,13 @@ export class TaskRunner {
       this.#running = Promise.resolve(this.#finish());
       return this.#done.promise;
     }
-    if (this.#recorder.state === "dead" || this.#killRequest.fired) return this.#done.promise;
-    if (reason) this.#recorder.record(taskEvent(reason.type, this.#now(), reason.message));
-    this.#killRequest.fire(reason);
+    if (this.#recorder.state !== "dead" && !this.#killRequest.fired) {
+      if (reason) this.#recorder.record(taskEvent(reason.type, this.#now(), reason.message));
+      this.#killRequest.fire(reason);
+    }
+    // A task recovered after a client restart but not run yet may still be running: run()
+    // re-attaches to it only to kill it.
+    if (!this.#running) void this.run();
     return this.#done.promise;
   }
 
@@ -181,8 +185,9 @@ export class TaskRunner {
     if (this.#recorder.state === "dead") return; // restored dead
     if (!(await this.#setup())) return;
     for (;;) {
-      if (this.#killRequest.fired) {
-        // Killed while waiting to restart: nothing is running.
+      if (this.#killRequest.fired && this.#recoveredHandle === undefined) {
+        // Killed while waiting to restart: nothing is running. (A recovered task may be
+        // running still: it is re-attached below, and killed.)
         this.#recorder.record(taskEvent(TaskEventType.Killed, this.#now(), "Task successfully killed"), "dead");
         return;
       }

@@ -65,3 +65,22 @@ test("a task that was dead before the client restarted stays dead", async (t) =>
   t.deepEqual(await next.run(), final);
   t.is(h.driver.started.length, 1);
 });
+
+for (const when of ["before run()", "while run() is still setting up"] as const) {
+  test(`a recovered task that the servers stop ${when} is re-attached and killed, not left running`, async (t) => {
+    const h = await taskHarness(t, mockTask("svc"));
+    void h.runner.run();
+    await eventually("running", () => h.runner.state.state === "running");
+    const handle = h.runner.handle!;
+
+    const next = successor(h, []);
+    next.recover(handle, h.runner.state);
+    if (when === "while run() is still setting up") void next.run();
+    const final = await next.kill({ type: "Killing", message: "alloc was stopped" });
+    t.is(final.state, "dead");
+    t.deepEqual(h.driver.stopped, [handle.taskId.split("/")[1]], "the running task was stopped");
+    const exit = await Promise.race([h.driver.wait(handle), new Promise((r) => setTimeout(() => r("still running"), 1000))]);
+    t.not(exit, "still running");
+    t.is(h.driver.started.length, 1, "and not started again");
+  });
+}
