@@ -20,7 +20,7 @@ const BIN = fileURLToPath(new URL("../../bin/nomadish.js", import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 
 /** The hardware the dev clients stand in for, in turn. */
-const CLIENT_SHAPES: { name: string; config: string; describe: string }[] = [
+export const CLIENT_SHAPES: readonly { name: string; config: string; describe: string }[] = [
   { name: "small", describe: "amd64, 2 cores, 2 GiB", config: `client {\n  cpu_cores       = 2\n  memory_total_mb = 2048\n  attributes = { "cpu.arch" = "amd64" }\n}\n` },
   { name: "big", describe: "amd64, 16 cores, 64 GiB", config: `client {\n  cpu_cores       = 16\n  memory_total_mb = 65536\n  attributes = { "cpu.arch" = "amd64" }\n}\n` },
   {

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
+import { CLIENT_SHAPES } from "../agent/dev.js";
 import * as pb from "../proto/index.js";
 import { main } from "../cli/main.js";
 import { repoPath } from "../test/paths.js";
@@ -27,12 +28,8 @@ const RUNNING = pb.AllocClientStatus.RUNNING;
 const WRITE = { namespace: "", region: "" };
 const run = promisify(execFile);
 
-// The clients `nomadish dev` starts (agent/dev.ts).
-const DEV_CLIENTS = [
-  ["small-1", `client {\n  cpu_cores       = 2\n  memory_total_mb = 2048\n  attributes = { "cpu.arch" = "amd64" }\n}\n`],
-  ["big-1", `client {\n  cpu_cores       = 16\n  memory_total_mb = 65536\n  attributes = { "cpu.arch" = "amd64" }\n}\n`],
-  ["edge-1", `client {\n  node_class      = "edge"\n  cpu_cores       = 2\n  memory_total_mb = 4096\n  meta { class = "edge" }\n  attributes = { "cpu.arch" = "arm64" }\n}\n`],
-] as const;
+// The clients `nomadish dev` starts (agent/dev.ts), one of each.
+const DEV_CLIENTS = CLIENT_SHAPES.map((shape) => [`${shape.name}-1`, shape.config] as const);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { CLIENT_SHAPES } from "../agent/dev.js";
 import * as pb from "../proto/index.js";
 import type { ApiClient } from "../shared/api/client.js";
 import { loadJobspec } from "../shared/jobspec/load.js";
@@ -30,10 +31,8 @@ const WRITE = { namespace: "", region: "" };
 const SERVER_FLAGS = ["-min-heartbeat-ttl", "1s", "-heartbeat-grace", "2s"];
 
 // The clients `nomadish dev` starts (agent/dev.ts), one of each.
-const SMALL = `client {\n  cpu_cores       = 2\n  memory_total_mb = 2048\n  attributes = { "cpu.arch" = "amd64" }\n}\n`;
-const BIG = `client {\n  cpu_cores       = 16\n  memory_total_mb = 65536\n  attributes = { "cpu.arch" = "amd64" }\n}\n`;
-const EDGE = `client {\n  node_class      = "edge"\n  cpu_cores       = 2\n  memory_total_mb = 4096\n  meta { class = "edge" }\n  attributes = { "cpu.arch" = "arm64" }\n}\n`;
-const DEV_CLIENTS = [["small-1", SMALL], ["big-1", BIG], ["edge-1", EDGE]] as const;
+const DEV_CLIENTS = CLIENT_SHAPES.map((shape) => [`${shape.name}-1`, shape.config] as const);
+const SMALL = CLIENT_SHAPES.find((shape) => shape.name === "small")?.config ?? "";
 
 const jobsDir = mkdtempSync(path.join(tmpdir(), "nomadish-cluster-jobs-"));
 let cluster: TestCluster;

@@ -10,7 +10,19 @@ import * as pb from "../../proto/index.js";
 import { ApiClient } from "../../shared/api/client.js";
 import { repoPath } from "../paths.js";
 
+/** Ports handed out in this process: the OS may offer a just-closed port again. */
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probeFreePort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function probeFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
