@@ -28,8 +28,12 @@ export interface RaftLoopOptions {
   heartbeatTicks: number;
   maxAppendBytes: number;
   maxInflightAppends: number;
-  /** Take a snapshot and compact the log after this many applied entries. */
+  /**
+   * Take a snapshot and compact the log after this many applied entries, or this many bytes of
+   * them, whichever comes first. A snapshot writes the whole state, so it must not come often.
+   */
   snapshotThreshold: number;
+  snapshotThresholdBytes: number;
   /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. */
   snapshotTrailingEntries: number;
   /** A proposal or read not done by then fails (its outcome unknown). */
@@ -84,6 +88,7 @@ export class RaftLoop {
   private stopped = false;
   private applied: number;
   private snapshotIndex: number;
+  private bytesSinceSnapshot = 0;
   /** Membership as of the applied index: what a snapshot records. */
   private appliedMembership: Membership;
   /** The membership last handed to the transport (in force as soon as appended, §4.1). */
@@ -216,7 +221,9 @@ export class RaftLoop {
       this.applyCommitted(ready);
     }
     this.node.advance(ready);
-    if (this.applied - this.snapshotIndex >= this.opts.snapshotThreshold) await this.takeSnapshot();
+    if (this.applied - this.snapshotIndex >= this.opts.snapshotThreshold || this.bytesSinceSnapshot >= this.opts.snapshotThresholdBytes) {
+      await this.takeSnapshot();
+    }
   }
 
   private applyCommitted(ready: Ready): void {
@@ -241,6 +248,7 @@ export class RaftLoop {
       this.modules.fsm.skip(entry.index);
     }
     this.applied = entry.index;
+    this.bytesSinceSnapshot += entry.data.length;
     const waiter = this.proposals.get(entry.index);
     if (!waiter) return;
     this.proposals.delete(entry.index);
@@ -273,6 +281,7 @@ export class RaftLoop {
     this.node.compact(snapshot);
     this.memory.compact(this.applied - this.opts.snapshotTrailingEntries, snapshot);
     this.snapshotIndex = this.applied;
+    this.bytesSinceSnapshot = 0;
     this.modules.logger.debug("took a snapshot", { index: this.applied, bytes: snapshot.data.length });
   }
 
