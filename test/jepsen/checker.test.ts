@@ -1,6 +1,6 @@
 import test from "ava";
 import { performance } from "node:perf_hooks";
-import { checkHistory, checkKey, formatViolation, verifyWitness } from "./checker.js";
+import { checkHistory, checkKey, formatViolation, prefixAt, verifyWitness } from "./checker.js";
 import { historyFromJson, historyToJson, type JobValue, type Operation, type OpKind, type Outcome } from "./history.js";
 import { jobTableModel } from "./model.js";
 import { syntheticHistory, withStaleRead } from "./synthetic-history.js";
@@ -49,6 +49,36 @@ test("a stale read is rejected, and the explanation names the key, the read and 
   const text = formatViolation(v as NonNullable<typeof v>);
   t.regex(text, /job a: not linearizable/);
   t.regex(text, /#2 p2 read a → v1 \[4\.0, 5\.0\] ms ok: cannot take effect when the job is present\(v2\)/);
+});
+
+test("a violation is explained where the history first goes wrong, with the operations around it", (t) => {
+  // A stale read early on, then a long valid tail in which the search could get much deeper.
+  const tail: Row[] = Array.from({ length: 40 }, (_, i): Row => (i % 2 === 0
+    ? [3, "register", `w${i}`, 100 + i * 10, 105 + i * 10]
+    : [4, "read", `w${i - 1}`, 100 + i * 10, 105 + i * 10]));
+  const ops = history(
+    [1, "register", "v1", 0, 1],
+    [1, "register", "v2", 2, 3],
+    [2, "read", "v1", 4, 5],
+    [5, "register", "v3", 4.5, 20], // concurrent with the stale read
+    ...tail,
+  );
+  const v = check(ops).violation;
+  t.is(v?.blocked.id, 2);
+  t.is(v?.firstFailingAt, 5);
+  t.deepEqual(v?.context.map((op) => op.id), [0, 1, 2, 3]);
+  t.regex(formatViolation(v as NonNullable<typeof v>), /the history up to 5\.0 ms is already not linearizable/);
+});
+
+test("a prefix of a history holds what was invoked by then, with running writes pending and running reads left out", (t) => {
+  const ops = history(
+    [1, "register", "v1", 0, 10],
+    [2, "read", "v1", 1, 10],
+    [3, "register", "v2", 2, 3],
+    [4, "register", "v3", 20, 30],
+  );
+  const prefix = prefixAt(ops, 5);
+  t.deepEqual(prefix.map((op) => [op.id, op.outcome, op.completedAt]), [[0, "unknown", INF], [2, "ok", 3]]);
 });
 
 test("a lost write is rejected: a read after an acknowledged register finds no job", (t) => {
@@ -210,4 +240,51 @@ test("checkKey reports how many operations it searched once pruning left out uno
   const result = checkKey("a", ops, jobTableModel);
   t.is(result.verdict, "linearizable");
   t.is(result.operations, 2);
+});
+
+/** Linearizability by brute force: every subset of the unknown writes, in every order real time allows. */
+function bruteForce(ops: readonly Operation[]): boolean {
+  const relevant = ops.filter((op) => op.outcome === "ok" || (op.outcome === "unknown" && op.kind !== "read"));
+  const extend = (order: Operation[], left: Operation[], state: JobValue): boolean => {
+    if (left.every((op) => op.outcome !== "ok")) return true;
+    return left.some((op, i) => {
+      // op may go next only if nothing left completed before it was invoked.
+      if (left.some((other) => other !== op && other.completedAt < op.invokedAt)) return false;
+      const next = jobTableModel.step(state, op);
+      if (next === undefined) return false;
+      return extend([...order, op], [...left.slice(0, i), ...left.slice(i + 1)], next);
+    });
+  };
+  return extend([], relevant, null);
+}
+
+test("on thousands of small random histories the search agrees with brute force", (t) => {
+  let seed = 12345;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const values = ["v1", "v2", "v3"];
+  let rejected = 0;
+  for (let round = 0; round < 4000; round++) {
+    const rows: Row[] = [];
+    const n = 2 + Math.floor(random() * 7);
+    for (let i = 0; i < n; i++) {
+      const kind = (["register", "deregister", "read", "read"] as const)[Math.floor(random() * 4)] as OpKind;
+      const value = kind === "deregister" ? null : kind === "register" ? values[Math.floor(random() * 3)] ?? null : random() < 0.3 ? null : values[Math.floor(random() * 3)] ?? null;
+      const start = Math.floor(random() * 20);
+      const roll = random();
+      const outcome: Outcome = roll < 0.25 ? "unknown" : roll < 0.3 ? "fail" : "ok";
+      rows.push([i, kind, value, start, start + 1 + Math.floor(random() * 8), outcome]);
+    }
+    const ops = history(...rows);
+    const expected = bruteForce(ops);
+    const got = check(ops).verdict;
+    if (!expected) rejected++;
+    if (got !== (expected ? "linearizable" : "not-linearizable")) {
+      return t.fail(`round ${round}: search says ${got}, brute force ${expected}:\n${JSON.stringify(rows)}`);
+    }
+  }
+  t.log(`${rejected} of 4000 histories were not linearizable`);
+  t.true(rejected > 400 && rejected < 3600);
 });

@@ -17,6 +17,8 @@ export interface CheckOptions {
   maxStepsPerKey?: number;
   /** How many of the last operations of the longest valid order a violation shows (default 10). */
   explainTail?: number;
+  /** Explain a violation from the shortest failing prefix of the key's history (default true). */
+  narrow?: boolean;
 }
 
 /** Why a key's history is not linearizable, from the longest valid order the search found. */
@@ -32,6 +34,13 @@ export interface Violation {
   blocked: Operation;
   /** Operations that could have taken effect at that point, and why none led anywhere. */
   candidates: { op: Operation; why: string }[];
+  /**
+   * The operations on this job around the blocked one: those concurrent with it and the last
+   * few writes that completed before it was invoked, in invocation order.
+   */
+  context: Operation[];
+  /** The history up to this instant (on the history's clock) is already not linearizable; before it, it is. */
+  firstFailingAt?: number;
 }
 
 export interface KeyCheck {
@@ -155,8 +164,77 @@ interface Frame<S> {
   forced: boolean;
 }
 
-/** Wing & Gong's search over one key's operations, with Lowe's cache of (linearized set, state). */
+/**
+ * Checks one key's operations; a violation is explained from the shortest prefix of the history
+ * that is already not linearizable, which puts the explanation where things first went wrong
+ * rather than wherever the search happened to get deepest.
+ */
 export function checkKey<S>(key: string, history: readonly Operation[], model: Model<S>, opts: CheckOptions = {}): KeyCheck {
+  const result = searchKey(key, history, model, opts);
+  if (result.verdict !== "not-linearizable" || opts.narrow === false) return result;
+  const narrowed = narrowViolation(key, history, model, opts) ?? result.violation;
+  return narrowed ? { ...result, violation: narrowed } : result;
+}
+
+/**
+ * The history as it stood at instant `at`: operations invoked by then; those still running are
+ * pending (writes may or may not have taken effect; reads observed nothing yet).
+ */
+export function prefixAt(history: readonly Operation[], at: number): Operation[] {
+  const prefix: Operation[] = [];
+  for (const op of history) {
+    if (op.invokedAt > at) continue;
+    if (op.completedAt <= at || op.outcome !== "ok") prefix.push(op);
+    else if (op.kind !== "read") prefix.push({ ...op, outcome: "unknown", completedAt: Infinity });
+  }
+  return prefix;
+}
+
+/**
+ * Linearizability is prefix-closed (a linearization of the whole restricts to one of every
+ * prefix), so "the prefix up to t is not linearizable" is monotone in t: bisect over completion
+ * times for the first instant it fails, and explain that prefix's violation.
+ */
+function narrowViolation<S>(key: string, history: readonly Operation[], model: Model<S>, opts: CheckOptions): Violation | undefined {
+  const times = [...new Set(history.filter((op) => op.outcome === "ok").map((op) => op.completedAt))].sort((a, b) => a - b);
+  let low = 0;
+  let high = times.length - 1;
+  let best: { at: number; violation: Violation } | undefined;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const at = times[mid] as number;
+    const check = searchKey(key, prefixAt(history, at), model, opts);
+    if (check.verdict === "not-linearizable" && check.violation) {
+      best = { at, violation: check.violation };
+      high = mid - 1;
+    } else if (check.verdict === "linearizable") {
+      low = mid + 1;
+    } else {
+      break;
+    }
+  }
+  if (!best) return undefined;
+  // The prefix turned running operations into pending ones: show the operations as recorded.
+  const byId = new Map(history.map((op) => [op.id, op]));
+  const original = (op: Operation) => byId.get(op.id) ?? op;
+  const v = best.violation;
+  return {
+    ...v, linearizedTail: v.linearizedTail.map(original), blocked: original(v.blocked),
+    candidates: v.candidates.map((c) => ({ op: original(c.op), why: c.why })), context: contextOf(original(v.blocked), history), firstFailingAt: best.at,
+  };
+}
+
+/** The operations a person needs next to a blocked one: those overlapping it and the last writes before it. */
+function contextOf(blocked: Operation, history: readonly Operation[]): Operation[] {
+  const effective = history.filter((op) => op.outcome !== "fail" && !(op.kind === "read" && op.outcome !== "ok"));
+  const concurrent = effective.filter((op) => op.invokedAt <= blocked.completedAt && op.completedAt >= blocked.invokedAt);
+  const before = effective.filter((op) => op.kind !== "read" && op.completedAt < blocked.invokedAt)
+    .sort((a, b) => a.completedAt - b.completedAt).slice(-3);
+  return [...new Set([...before, ...concurrent])].sort((a, b) => a.invokedAt - b.invokedAt || a.id - b.id);
+}
+
+/** Wing & Gong's search over one key's operations, with Lowe's cache of (linearized set, state). */
+function searchKey<S>(key: string, history: readonly Operation[], model: Model<S>, opts: CheckOptions): KeyCheck {
   const maxSteps = opts.maxStepsPerKey ?? DEFAULT_MAX_STEPS;
   const tailLength = opts.explainTail ?? 10;
   const ops = relevant(history, model);
@@ -298,7 +376,7 @@ export function checkKey<S>(key: string, history: readonly Operation[], model: M
     const blocked = (blocking as Entry).op;
     return {
       key, linearizedCount: stack.length, linearizedTail: stack.slice(-tailLength).map((f) => f.entry.op), state: model.describe(state),
-      blocked, candidates: [{ op: blocked, why: why(blocked) }, ...candidates.filter((c) => c.op !== blocked)],
+      blocked, candidates: [{ op: blocked, why: why(blocked) }, ...candidates.filter((c) => c.op !== blocked)], context: contextOf(blocked, ops),
     };
   };
 
@@ -389,5 +467,8 @@ export function formatViolation(v: Violation): string {
   lines.push(`    ${describeOperation(v.blocked)}`);
   lines.push("  operations that could have taken effect at that point:");
   for (const c of v.candidates) lines.push(`    ${describeOperation(c.op)}: ${c.why}`);
+  lines.push(`  operations on ${v.key} around it (the last writes before it, and those concurrent with it):`);
+  for (const op of v.context) lines.push(`    ${describeOperation(op)}`);
+  if (v.firstFailingAt !== undefined) lines.push(`  the history up to ${v.firstFailingAt.toFixed(1)} ms is already not linearizable; before that it is`);
   return lines.join("\n");
 }

@@ -19,6 +19,17 @@ export const TOKEN_META = "jepsen_token";
 const WRITE_OPTIONS: pb.WriteOptions = { namespace: "", region: "" };
 /** Default reads: served by the leader after a ReadIndex barrier (not `stale`), answered at once. */
 const LINEARIZABLE_READ: pb.QueryOptions = { minIndex: 0, maxWaitMs: 0, stale: false, namespace: "", region: "" };
+/** Reads any server answers from its own state: not linearizable (used to show the check catches that). */
+const STALE_READ: pb.QueryOptions = { ...LINEARIZABLE_READ, stale: true };
+
+export interface JobOpsOptions {
+  /** Deadline of one attempt at one server: longer than a server's wait for a new leader (5 s). */
+  attemptTimeoutMs: number;
+  /** The server tried first, until another one answers (spreads clients over the servers). */
+  firstServer?: number;
+  /** Read with `stale` (any server's own state) instead of the default linearizable reads. */
+  staleReads?: boolean;
+}
 
 /** A valid job that asks for nothing to run (count 0), so registering it costs the scheduler little. */
 export function tokenJob(id: string, token: string): pb.Job {
@@ -26,14 +37,11 @@ export function tokenJob(id: string, token: string): pb.Job {
 }
 
 export class JobOps {
-  private preferred = 0;
+  private preferred: number;
 
-  constructor(
-    private readonly api: ApiClient,
-    private readonly recorder: HistoryRecorder,
-    /** Deadline of one attempt at one server: longer than a server's wait for a new leader (5 s). */
-    private readonly attemptTimeoutMs: number,
-  ) {}
+  constructor(private readonly api: ApiClient, private readonly recorder: HistoryRecorder, private readonly opts: JobOpsOptions) {
+    this.preferred = (opts.firstServer ?? 0) % api.addresses.length;
+  }
 
   /** Tries the servers in turn from the one that answered last; `moveOn` says whether an error allows the next. */
   private async call<Req, Res>(method: grpc.MethodDefinition<Req, Res>, request: Req, moveOn: (err: unknown) => boolean): Promise<Res> {
@@ -42,7 +50,7 @@ export class JobOps {
     for (let attempt = 0; attempt < count; attempt++) {
       const position = (this.preferred + attempt) % count;
       try {
-        const response = await this.api.callAt(position, method, request, this.attemptTimeoutMs);
+        const response = await this.api.callAt(position, method, request, this.opts.attemptTimeoutMs);
         this.preferred = position;
         return response;
       } catch (err) {
@@ -80,7 +88,7 @@ export class JobOps {
   async read(process: number, key: string): Promise<Operation> {
     const op = this.recorder.invoke(process, "read", key, null);
     try {
-      const res = await this.call(pb.JobsService.get, { jobId: key, options: LINEARIZABLE_READ }, readMayMoveOn);
+      const res = await this.call(pb.JobsService.get, { jobId: key, options: this.opts.staleReads ? STALE_READ : LINEARIZABLE_READ }, readMayMoveOn);
       // A job without the token (none of ours) reads as "": a value no register wrote.
       this.recorder.complete(op, "ok", { value: res.job?.meta[TOKEN_META] ?? "" });
     } catch (err) {

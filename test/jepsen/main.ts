@@ -1,11 +1,12 @@
 // `npm run jepsen -- --minutes N [--clients C] [--keys K] [--seed S] [--nemesis a,b]
-// [--cluster auto|netns|loopback] [--out DIR] [--dump]`: three real servers, concurrent clients
+// [--cluster auto|netns|loopback] [--out DIR] [--dump] [--stale-reads]`: three real servers, concurrent clients
 // registering, deregistering and reading jobs while the leader is killed and paused, and — on
 // servers in network namespaces, the default where this machine can make them — partitions come
 // and go; then a check that the history is linearizable. Prints a table, then one JSON line. Exit code 1: not linearizable;
 // 2: the check could not decide (search budget exhausted) or the run itself failed. A history
 // dump (operations, faults, explanation, server logs) is written when the result is not
-// "linearizable", or always with --dump.
+// "linearizable", or always with --dump. --stale-reads reads each server's own state instead of
+// reading linearizably: a deliberate weakening that the check should catch.
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,12 +29,13 @@ const { values } = parseArgs({
     cluster: { type: "string", default: "auto" },
     out: { type: "string" },
     dump: { type: "boolean", default: false },
+    "stale-reads": { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 
 if (values.help) {
-  console.log("usage: npm run jepsen -- [--minutes N] [--clients C] [--keys K] [--seed S] [--nemesis kill-leader,pause-leader,...] [--cluster auto|netns|loopback] [--out DIR] [--dump]");
+  console.log("usage: npm run jepsen -- [--minutes N] [--clients C] [--keys K] [--seed S] [--nemesis kill-leader,pause-leader,...] [--cluster auto|netns|loopback] [--out DIR] [--dump] [--stale-reads]");
   process.exit(0);
 }
 
@@ -104,7 +106,7 @@ try {
   });
   console.log(`seed ${seed}: ${clients} clients on ${keys} job ids for ${minutes} min, servers on ${kind}; faults: ${names.join(", ")}`);
   const result = await runLinearizability(cluster, {
-    durationMs: minutes * 60_000, clients, keys, seed, nemeses, signal: stopEarly.signal,
+    durationMs: minutes * 60_000, clients, keys, seed, nemeses, signal: stopEarly.signal, staleReads: values["stale-reads"],
     log: (line) => console.log(`  ${line}`),
   });
   const summary = summarize(result, seed);

@@ -24,6 +24,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Ends the workload early (then heals, recovers and checks as usual). */
   signal?: AbortSignal;
+  /** Stale reads instead of linearizable ones (see Workload). */
+  staleReads?: boolean;
 }
 
 export interface RunResult {
@@ -45,7 +47,9 @@ export async function runLinearizability<S extends FaultableServer>(cluster: Fau
   const log = opts.log ?? (() => {});
   await cluster.waitForLeader(30_000);
   const recorder = new HistoryRecorder(() => performance.now());
-  const workload = new Workload({ addresses: cluster.addresses, clients: opts.clients, keys: opts.keys, seed: opts.seed }, recorder);
+  const workload = new Workload({
+    addresses: cluster.addresses, clients: opts.clients, keys: opts.keys, seed: opts.seed, staleReads: opts.staleReads ?? false,
+  }, recorder);
   let skippedFaults = 0;
   const schedule = new NemesisSchedule({
     nemeses: opts.nemeses, rng: seededRandom(opts.seed), now: () => performance.now(),

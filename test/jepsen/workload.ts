@@ -16,7 +16,11 @@ export interface WorkloadOptions {
   seed: number;
   /** Deadline of one attempt at one server. */
   attemptTimeoutMs?: number;
+  /** Stale reads instead of linearizable ones: a deliberate weakening, to see the check catch it. */
+  staleReads?: boolean;
 }
+
+const ATTEMPT_TIMEOUT_MS = 6_000;
 
 export const jobKey = (i: number) => `jepsen-${i}`;
 
@@ -37,14 +41,16 @@ export class Workload {
   start(): void {
     this.running = true;
     for (let i = 0; i < this.opts.clients; i++) {
-      const api = new ApiClient({ addresses: this.opts.addresses, timeoutMs: this.opts.attemptTimeoutMs ?? 6_000 });
+      const api = new ApiClient({ addresses: this.opts.addresses, timeoutMs: this.opts.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS });
       this.apis.push(api);
       this.loops.push(this.loop(i, api, seededRandom(this.opts.seed * 1_000 + i)));
     }
   }
 
   private async loop(client: number, api: ApiClient, rng: Random): Promise<void> {
-    const ops = new JobOps(api, this.recorder, this.opts.attemptTimeoutMs ?? 6_000);
+    const ops = new JobOps(api, this.recorder, {
+      attemptTimeoutMs: this.opts.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS, firstServer: client, staleReads: this.opts.staleReads ?? false,
+    });
     let process = client;
     let written = 0;
     while (this.running) {
@@ -78,8 +84,8 @@ export class Workload {
  * that writes whose outcome was unknown are pinned down by a last observation.
  */
 export async function finalReads(addresses: string[], recorder: HistoryRecorder, keys: readonly string[], deadlineMs: number, process: number): Promise<Operation[]> {
-  const api = new ApiClient({ addresses, timeoutMs: 6_000 });
-  const ops = new JobOps(api, recorder, 6_000);
+  const api = new ApiClient({ addresses, timeoutMs: ATTEMPT_TIMEOUT_MS });
+  const ops = new JobOps(api, recorder, { attemptTimeoutMs: ATTEMPT_TIMEOUT_MS });
   const until = Date.now() + deadlineMs;
   const reads: Operation[] = [];
   try {
