@@ -9,6 +9,7 @@ import { VariableBatchWriter } from "../shared/api/batching-writer.js";
 
 const TOTAL = Number(process.env["WRITES"] ?? 10_000);
 const CONCURRENCY = (process.env["CONCURRENCY"] ?? "1,16,64").split(",").map(Number);
+// MODES=unary or MODES=batched runs one client only (for profiling).
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -49,7 +50,8 @@ try {
     ["batched", (key) => writer.put(writeRequest(key))],
   ];
   const results: Row[] = [];
-  for (const [mode, write] of modes) {
+  const only = process.env["MODES"]?.split(",");
+  for (const [mode, write] of modes.filter(([m]) => !only || only.includes(m))) {
     for (const c of CONCURRENCY) results.push(await run(mode, c, write));
   }
   console.log(`${"client".padEnd(8)} ${"clients".padStart(8)} ${"writes/s".padStart(10)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)}   (etcd 3.4 here: 549 / 1,614 / 2,015 writes/s)`);

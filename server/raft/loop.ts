@@ -199,7 +199,9 @@ export class RaftLoop {
     const early = ready.messages.filter((m) => m.type === "append");
     const late = early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append");
     if (early.length > 0) this.modules.send(early);
-    const persisting = ready.entries.length > 0 || ready.hardState || ready.snapshot
+    // A hard state that differs only in its commit index is not written: the commit index is
+    // volatile (Raft §5, Figure 2) and is learnt again from the leader after a restart.
+    const persisting = ready.entries.length > 0 || ready.snapshot || (ready.hardState && ready.mustSync)
       ? this.modules.disk.persist({
         entries: ready.entries,
         ...(ready.hardState ? { hardState: ready.hardState } : {}),
