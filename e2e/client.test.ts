@@ -12,20 +12,15 @@ import * as pb from "../proto/index.js";
 import type { ApiClient } from "../shared/api/client.js";
 import { repoPath } from "../test/paths.js";
 import { TestCluster, waitFor } from "../test/support/cluster.js";
+import { nomadishProcess } from "../test/support/cli-process.js";
 
 const run = promisify(execFile);
 const RUNNING = pb.AllocClientStatus.RUNNING;
 const FAILED = pb.AllocClientStatus.FAILED;
 const jobsDir = mkdtempSync(path.join(tmpdir(), "nomadish-jobs-"));
 
-async function nomadish(args: string[], address: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [repoPath("bin", "nomadish.js"), ...args], { env: { ...process.env, NOMADISH_ADDR: address } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function nomadish(args: string[], address: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return nomadishProcess(args, address);
 }
 
 function jobFile(name: string, hcl: string): string {

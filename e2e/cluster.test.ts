@@ -16,6 +16,7 @@ import { loadJobspec } from "../shared/jobspec/load.js";
 import type { Constraint, Job } from "../shared/model/index.js";
 import { repoPath } from "../test/paths.js";
 import { TestCluster, waitFor, type ClientProcess, type ServerProcess } from "../test/support/cluster.js";
+import { nomadishProcess } from "../test/support/cli-process.js";
 
 const run = promisify(execFile);
 const RUN = pb.AllocDesiredStatus.RUN;
@@ -47,14 +48,8 @@ interface Run {
 }
 
 /** The real CLI in its own process, as a user types it, with NOMADISH_ADDR set. */
-async function nomadish(args: string[], address = cluster.addresses.join(",")): Promise<Run> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [repoPath("bin", "nomadish.js"), ...args], { env: { ...process.env, NOMADISH_ADDR: address } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function nomadish(args: string[], address = cluster.addresses.join(",")): Promise<Run> {
+  return nomadishProcess(args, address);
 }
 
 function jobFile(name: string, hcl: string): string {

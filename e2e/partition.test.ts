@@ -5,16 +5,13 @@
 // none of the refused ones.
 
 import test, { type ExecutionContext } from "ava";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import * as pb from "../proto/index.js";
 import type { ApiClient } from "../shared/api/client.js";
-import { repoPath } from "../test/paths.js";
 import { waitFor, type ServerProcess } from "../test/support/cluster.js";
 import { NetnsCluster, netnsUnavailableReason } from "../test/support/netns.js";
 import { put } from "../test/support/writes.js";
+import { nomadishProcess, type CliRun } from "../test/support/cli-process.js";
 
-const run = promisify(execFile);
 const unavailable = await netnsUnavailableReason();
 
 /**
@@ -35,15 +32,8 @@ async function startCluster(t: ExecutionContext): Promise<NetnsCluster | undefin
   return cluster;
 }
 
-async function nomadish(args: string[], address: string): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const started = Date.now();
-  try {
-    const { stdout, stderr } = await run(process.execPath, [repoPath("bin", "nomadish.js"), ...args], { env: { ...process.env, NOMADISH_ADDR: address } });
-    return { code: 0, stdout, stderr, ms: Date.now() - started };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr, ms: Date.now() - started };
-  }
+function nomadish(args: string[], address: string): Promise<CliRun> {
+  return nomadishProcess(args, address);
 }
 
 async function writeAll(client: ApiClient, keys: string[], acked: Set<string>): Promise<void> {

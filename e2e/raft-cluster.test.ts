@@ -10,17 +10,12 @@ import { RAFT_MAX_MESSAGE_BYTES } from "../server/raft/transport.js";
 import { repoPath } from "../test/paths.js";
 import { TestCluster, waitFor } from "../test/support/cluster.js";
 import { missing, put } from "../test/support/writes.js";
+import { nomadishProcess } from "../test/support/cli-process.js";
 
 const run = promisify(execFile);
 
-async function nomadish(args: string[], address: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [repoPath("bin", "nomadish.js"), ...args], { env: { ...process.env, NOMADISH_ADDR: address } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function nomadish(args: string[], address: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return nomadishProcess(args, address);
 }
 
 test.serial("three servers form a cluster that lists its peers and members", async (t) => {

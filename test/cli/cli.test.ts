@@ -1,24 +1,14 @@
 // The nomadish binary, run as a user would: exit codes, help, and one clear line per error.
 
 import test from "ava";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { repoPath } from "../paths.js";
+import { nomadishProcess } from "../support/cli-process.js";
 
-const run = promisify(execFile);
-const bin = repoPath("bin", "nomadish.js");
-
-async function nomadish(args: string[], cwd = repoPath()): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function nomadish(args: string[], cwd = repoPath()): Promise<{ code: number; stdout: string; stderr: string }> {
+  return nomadishProcess(args, undefined, { NO_COLOR: "1" }, cwd);
 }
 
 test("version prints the package version", async (t) => {
