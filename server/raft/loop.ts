@@ -85,6 +85,7 @@ export class RaftLoop {
   private readonly memory: MemoryStorage;
   private ticker: NodeJS.Timeout | undefined;
   private draining = false;
+  private kickScheduled = false;
   private stopped = false;
   private applied: number;
   private snapshotIndex: number;
@@ -154,7 +155,20 @@ export class RaftLoop {
     if (this.stopped) return;
     if (message.type === "append" || message.type === "snapshot") this.lastLeaderContact = Date.now();
     this.node.step(message);
-    this.kick();
+    this.kickSoon();
+  }
+
+  /**
+   * Kicks once the current I/O callbacks are done: the proposals of one request and the
+   * messages of one read from a peer then make one Ready — one disk write, one append a peer.
+   */
+  private kickSoon(): void {
+    if (this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      this.kick();
+    });
   }
 
   /** Works off Ready batches until there are none; one batch at a time, never two at once. */
@@ -328,7 +342,7 @@ export class RaftLoop {
       const w = this.waiter(what, () => this.proposals.delete(index), resolve, reject);
       this.proposals.set(index, { ...w, term });
     });
-    this.kick();
+    this.kickSoon();
     return applied;
   }
 
@@ -339,7 +353,7 @@ export class RaftLoop {
     const read = new Promise<number>((resolve, reject) => {
       this.reads.set(requestId, this.waiter("read", () => this.reads.delete(requestId), resolve, reject));
     });
-    this.kick();
+    this.kickSoon();
     return read;
   }
 
