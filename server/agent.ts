@@ -166,7 +166,8 @@ export class ServerAgent {
     this.raft = await RaftLoop.start({
       id: this.id, ...timing, maxAppendBytes: 1 << 20, maxInflightAppends: 64,
       // A snapshot encodes the whole state: rarely, so that a large state does not stall writes.
-      snapshotThreshold: 65_536, snapshotThresholdBytes: 64 << 20, snapshotTrailingEntries: 1024, requestTimeoutMs: 10_000,
+      snapshotThreshold: 8192, snapshotIntervalMs: 30_000, snapshotMaxBytes: 512 << 20,
+      snapshotTrailingEntries: 1024, requestTimeoutMs: 10_000,
     }, {
       disk: this.disk,
       fsm: {

@@ -29,11 +29,14 @@ export interface RaftLoopOptions {
   maxAppendBytes: number;
   maxInflightAppends: number;
   /**
-   * Take a snapshot and compact the log after this many applied entries, or this many bytes of
-   * them, whichever comes first. A snapshot writes the whole state, so it must not come often.
+   * Take a snapshot and compact the log once this many entries were applied since the last one,
+   * but no sooner than `snapshotIntervalMs` after it (as Nomad does): a snapshot encodes the
+   * whole state, so a large state must not be encoded often. Past `snapshotMaxBytes` of entries
+   * a snapshot comes regardless, to bound the log kept in memory.
    */
   snapshotThreshold: number;
-  snapshotThresholdBytes: number;
+  snapshotIntervalMs: number;
+  snapshotMaxBytes: number;
   /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. */
   snapshotTrailingEntries: number;
   /** A proposal or read not done by then fails (its outcome unknown). */
@@ -90,6 +93,7 @@ export class RaftLoop {
   private applied: number;
   private snapshotIndex: number;
   private bytesSinceSnapshot = 0;
+  private lastSnapshotAt = Date.now();
   /** Membership as of the applied index: what a snapshot records. */
   private appliedMembership: Membership;
   /** The membership last handed to the transport (in force as soon as appended, §4.1). */
@@ -237,9 +241,12 @@ export class RaftLoop {
       this.applyCommitted(ready);
     }
     this.node.advance(ready);
-    if (this.applied - this.snapshotIndex >= this.opts.snapshotThreshold || this.bytesSinceSnapshot >= this.opts.snapshotThresholdBytes) {
-      await this.takeSnapshot();
-    }
+    if (this.snapshotDue()) await this.takeSnapshot();
+  }
+
+  private snapshotDue(): boolean {
+    if (this.bytesSinceSnapshot >= this.opts.snapshotMaxBytes) return true;
+    return this.applied - this.snapshotIndex >= this.opts.snapshotThreshold && Date.now() - this.lastSnapshotAt >= this.opts.snapshotIntervalMs;
   }
 
   private applyCommitted(ready: Ready): void {
@@ -298,6 +305,7 @@ export class RaftLoop {
     this.memory.compact(this.applied - this.opts.snapshotTrailingEntries, snapshot);
     this.snapshotIndex = this.applied;
     this.bytesSinceSnapshot = 0;
+    this.lastSnapshotAt = Date.now();
     this.modules.logger.debug("took a snapshot", { index: this.applied, bytes: snapshot.data.length });
   }
 

@@ -207,6 +207,19 @@ export class TestCluster {
     await exited;
   }
 
+  /** Deregisters every job and waits (up to 15 s) until no allocation is pending or running. */
+  async stopAllJobs(): Promise<void> {
+    const api = this.client();
+    const write = { namespace: "", region: "" };
+    const { jobs } = await api.call(pb.JobsService.list, { prefix: "" }, "read");
+    await Promise.all(jobs.map((j) => api.call(pb.JobsService.deregister, { jobId: j.id, purge: false, options: write }, "write")));
+    await waitFor("every allocation to stop", 15_000, async () => {
+      const { allocations } = await api.call(pb.AllocationsService.list, { prefix: "", nodeId: "" }, "read");
+      const live = [pb.AllocClientStatus.PENDING, pb.AllocClientStatus.RUNNING];
+      return allocations.every((a) => !live.includes(a.clientStatus)) ? true : undefined;
+    });
+  }
+
   /** Waits until the named clients' nodes are registered and ready; returns them by name. */
   async waitForNodes(names: readonly string[], timeoutMs = 20_000): Promise<Map<string, pb.Node>> {
     const api = this.client();
@@ -218,6 +231,9 @@ export class TestCluster {
   }
 
   async stop(): Promise<void> {
+    // A client leaves its tasks running when it stops (a restarted client re-attaches to them):
+    // stop the jobs first, while the clients can still stop their tasks.
+    if (this.clientAgents.some((c) => c.process)) await this.stopAllJobs().catch(() => undefined);
     for (const client of this.clients) client.close();
     await Promise.all(this.clientAgents.map((c) => this.killClient(c, "SIGTERM")));
     await Promise.all(this.servers.map((s) => this.kill(s, "SIGTERM")));
