@@ -158,7 +158,7 @@ function rebuild(doc: Record<string, unknown>): StateData {
     jobCounts: sorted([...counts.entries()]),
     nodes: sorted(array<Node>(doc, "nodes").map((n) => [n.id, n])),
     allocs: sorted(allocs.map((a) => [a.id, a])),
-    allocsByNode: sorted(allocs.map((a) => [key(a.nodeId, a.id), a.id])),
+    allocsByNode: sorted(allocs.map((a) => [key(a.nodeId, a.id), a])),
     // An older snapshot without the table: any index as new as the node's allocations will do.
     nodeAllocsIndex: sorted(doc.nodeAllocsIndex !== undefined
       ? array<[string, number]>(doc, "nodeAllocsIndex")

@@ -112,7 +112,7 @@ export class StateSnapshot {
   }
 
   allocsByNode(nodeId: string): Allocation[] {
-    return lookup(this.data.allocsByNode.valuesWithPrefix(prefix(nodeId)), this.data.allocs);
+    return this.data.allocsByNode.valuesWithPrefix(prefix(nodeId));
   }
 
   allocsByJob(namespace: string, jobId: string): Allocation[] {

@@ -22,7 +22,8 @@ export interface StateData {
   readonly nodes: PMap<Node>;
   readonly allocs: PMap<Allocation>;
   /** (node id, alloc id) → alloc id. */
-  readonly allocsByNode: PMap<string>;
+  /** The allocation rows themselves, not their ids: the scheduler reads a node's allocations all the time. */
+  readonly allocsByNode: PMap<Allocation>;
   /** Node id → Raft index of the last write to any of its allocations (scheduler caches key on it). */
   readonly nodeAllocsIndex: PMap<number>;
   /** (namespace, job id, alloc id) → alloc id. */

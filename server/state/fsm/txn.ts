@@ -234,10 +234,8 @@ export class Txn {
     this.put("allocs", id, alloc);
     this.put("nodeAllocsIndex", alloc.nodeId, this.index);
     if (existing !== undefined && existing.nodeId !== alloc.nodeId) this.put("nodeAllocsIndex", existing.nodeId, this.index);
-    if (existing === undefined || existing.nodeId !== alloc.nodeId) {
-      if (existing !== undefined) this.del("allocsByNode", key(existing.nodeId, id));
-      this.put("allocsByNode", key(alloc.nodeId, id), id);
-    }
+    if (existing !== undefined && existing.nodeId !== alloc.nodeId) this.del("allocsByNode", key(existing.nodeId, id));
+    this.put("allocsByNode", key(alloc.nodeId, id), alloc);
     const jobMoved = existing !== undefined && (existing.namespace !== alloc.namespace || existing.jobId !== alloc.jobId);
     if (existing === undefined || jobMoved) {
       if (existing !== undefined) this.del("allocsByJob", key(existing.namespace, existing.jobId, id));
