@@ -10,7 +10,10 @@ export interface PlacementState {
   nodes(): Node[];
   allocsByNode(nodeId: string): Allocation[];
   allocsByJob(namespace: string, jobId: string): Allocation[];
-  /** Raft index of the last change to the node's allocations; lets a NodeUsageCache reuse its sums. */
+  /**
+   * Raft index of the last change to what the node's allocations take (one placed, moved,
+   * stopped, finished or resized); lets a NodeUsageCache reuse its sums.
+   */
   nodeAllocsIndex?(nodeId: string): number;
 }
 

@@ -24,7 +24,7 @@ export interface StateData {
   /** (node id, alloc id) → alloc id. */
   /** The allocation rows themselves, not their ids: the scheduler reads a node's allocations all the time. */
   readonly allocsByNode: PMap<Allocation>;
-  /** Node id → Raft index of the last write to any of its allocations (scheduler caches key on it). */
+  /** Node id → Raft index of the last change to what its allocations take (scheduler caches key on it). */
   readonly nodeAllocsIndex: PMap<number>;
   /** (namespace, job id, alloc id) → alloc id. */
   readonly allocsByJob: PMap<string>;

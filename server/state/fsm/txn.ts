@@ -232,7 +232,11 @@ export class Txn {
   writeAlloc(alloc: Allocation, existing: Allocation | undefined, type: AllocationEventType): void {
     const id = alloc.id;
     this.put("allocs", id, alloc);
-    this.put("nodeAllocsIndex", alloc.nodeId, this.index);
+    // Only changes to what the node's allocations take move the index: a client reporting a
+    // running task must not make the scheduler sum the node's usage again.
+    const usageChanged = existing === undefined || existing.nodeId !== alloc.nodeId || isAllocTerminal(existing) !== isAllocTerminal(alloc) ||
+      existing.allocatedResources !== alloc.allocatedResources;
+    if (usageChanged) this.put("nodeAllocsIndex", alloc.nodeId, this.index);
     if (existing !== undefined && existing.nodeId !== alloc.nodeId) this.put("nodeAllocsIndex", existing.nodeId, this.index);
     if (existing !== undefined && existing.nodeId !== alloc.nodeId) this.del("allocsByNode", key(existing.nodeId, id));
     this.put("allocsByNode", key(alloc.nodeId, id), alloc);

@@ -208,3 +208,19 @@ test("a plan's job that equals the stored one is shared by its allocations inste
   h.apply({ type: "alloc.upsert", job: changed, allocs: [withoutJob(allocation("a3", web))] });
   t.deepEqual(h.snap.alloc("a3")?.job.meta, { differs: "yes" });
 });
+
+test("a node's allocation index moves when what its allocations take changes, not when a client reports progress", (t) => {
+  const h = new Harness();
+  const web = registered(h);
+  h.apply({ type: "alloc.upsert", allocs: [allocation("a1", web, "n1")] });
+  const placed = h.snap.nodeAllocsIndex("n1");
+  t.is(placed, 2);
+  h.apply({ type: "alloc.clientUpdate", updates: [{ allocId: "a1", clientStatus: "running", clientDescription: "", taskStates: { server: running }, modifyTimeMs: 2 }] });
+  t.is(h.snap.nodeAllocsIndex("n1"), placed, "pending → running takes nothing more");
+  h.apply({ type: "alloc.upsert", allocs: [allocation("a2", web, "n1")] });
+  t.is(h.snap.nodeAllocsIndex("n1"), 4, "a new allocation");
+  h.apply({ type: "alloc.clientUpdate", updates: [{ allocId: "a1", clientStatus: "complete", clientDescription: "", taskStates: {}, modifyTimeMs: 9 }] });
+  t.is(h.snap.nodeAllocsIndex("n1"), 5, "a finished allocation frees what it took");
+  h.apply({ type: "alloc.upsert", allocs: [], stopped: [{ allocId: "a2", desiredDescription: "alloc not needed" }] });
+  t.is(h.snap.nodeAllocsIndex("n1"), 6, "a stopped one too");
+});
