@@ -11,6 +11,7 @@ import { DockerDriver, ExecDriver, MockDriver, RawExecDriver } from "../client/d
 import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "../client/options.js";
 import type { CommandIO } from "../cli/command.js";
 import type { ParsedFlags } from "../cli/flags.js";
+import { advertisedHost } from "../shared/advertise.js";
 import { UserError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 
@@ -45,7 +46,7 @@ export function clientOptionsFrom(flags: ParsedFlags, io: CommandIO, defaults: {
     bind,
     ...(advertise ? { advertise } : {}),
     port,
-    networkIp: file.networkIp ?? advertise ?? (bind === "0.0.0.0" ? "127.0.0.1" : bind),
+    networkIp: file.networkIp ?? advertisedHost(bind, advertise),
     rawExecEnabled: file.rawExecEnabled ?? false,
   };
 }

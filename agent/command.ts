@@ -49,7 +49,7 @@ export function serverOptionsFrom(flags: ParsedFlags, io: CommandIO, devDataDir?
   const advertise = flags.strings.get("advertise");
   return {
     ...DEFAULT_SERVER_OPTIONS,
-    name: flags.strings.get("node") ?? `${bind}:${port}`,
+    name: flags.strings.get("node") ?? `${advertisedHost(bind, advertise)}:${port}`,
     dataDir: path.resolve(io.cwd, dataDir),
     bind,
     ...(advertise ? { advertise } : {}),

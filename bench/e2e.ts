@@ -25,7 +25,6 @@ const MIN_HEARTBEAT_TTL = process.env["MIN_HEARTBEAT_TTL"] ?? "1s";
 const HEARTBEAT_GRACE = process.env["HEARTBEAT_GRACE"] ?? "2s";
 const RUN = pb.AllocDesiredStatus.RUN;
 const RUNNING = pb.AllocClientStatus.RUNNING;
-const WRITE = { namespace: "", region: "" };
 const run = promisify(execFile);
 
 // The clients `nomadish dev` starts (agent/dev.ts), one of each.
@@ -171,17 +170,10 @@ try {
     client_kill_to_replaced_max_ms: Math.round(clientSorted.at(-1) ?? 0),
   }));
 } finally {
-  // Stop the jobs while the clients still run (a stopped client leaves its tasks running), then
-  // the processes, then anything left behind.
-  for (const jobId of ["probe", "web"]) {
-    await api.call(pb.JobsService.deregister, { jobId, purge: false, options: WRITE }, "write").catch(() => undefined);
-  }
+  // cluster.stop() stops the jobs while the clients still run (a stopped client leaves its tasks
+  // running), then the processes; containers of allocations seen on the way are removed last.
   const { allocations } = await api.call(pb.AllocationsService.list, { prefix: "", nodeId: "" }, "read").catch(() => ({ allocations: [] as pb.AllocationStub[] }));
   for (const a of allocations) seenAllocs.add(a.id);
-  await waitFor("the jobs' allocations to stop", 20_000, async () => {
-    const { allocations: now } = await api.call(pb.AllocationsService.list, { prefix: "", nodeId: "" }, "read");
-    return now.every((a) => a.clientStatus !== RUNNING && a.clientStatus !== pb.AllocClientStatus.PENDING) ? true : undefined;
-  }).catch(() => undefined);
   await cluster.stop();
   const left = await containersOf(seenAllocs).catch(() => []);
   if (left.length > 0) await run("docker", ["rm", "-f", ...left]).catch(() => undefined);

@@ -1,6 +1,6 @@
 // The address an agent tells others to reach it on. An agent bound to every interface
-// (0.0.0.0) cannot hand out that address, so, as Nomad does, it advertises its first private
-// IPv4 address unless told which one to use.
+// (0.0.0.0) cannot hand out that address, so, like Nomad, it advertises an address of its own
+// — the first IPv4 address that is not loopback — unless told which one to use.
 
 import os from "node:os";
 

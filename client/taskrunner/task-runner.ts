@@ -195,6 +195,8 @@ export class TaskRunner {
       this.#recoveredHandle = undefined;
       const outcome = recovered ? await this.#reattach(recovered) : await this.#startAndWait();
       if (outcome.kind === "over") return;
+      // A recovered task found gone after a kill was asked for: stopped, not failed.
+      if (this.#killRequest.fired) continue;
 
       if (outcome.kind === "userRestart") {
         this.#recorder.record(restartingEvent(this.#now(), 0, USER_RESTART_REASON), "pending");

@@ -237,6 +237,8 @@ export class RaftLoop {
       this.modules.fsm.restore(ready.snapshot.data);
       this.applied = ready.snapshot.meta.index;
       this.snapshotIndex = this.applied;
+      this.bytesSinceSnapshot = 0;
+      this.lastSnapshotAt = Date.now();
       this.appliedMembership = ready.snapshot.meta.membership;
       this.applyCommitted(ready);
     }

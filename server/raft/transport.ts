@@ -20,7 +20,7 @@ export interface RaftTransportOptions {
   minBackoffMs: number;
   maxBackoffMs: number;
   /**
-   * A peer we send to but have not heard from for this long gets a fresh connection. After a
+   * A peer we keep sending to without hearing back for this long gets a fresh connection. After a
    * network partition heals, the old TCP connection may sit in retransmission back-off for
    * seconds; a new one gets through at once.
    */
@@ -62,8 +62,8 @@ class PeerSender {
   private retryAt = 0;
   private backoffMs: number;
   private dropped = 0;
-  private lastHeard = Date.now();
-  private lastReset = Date.now();
+  /** When we started sending without hearing back; undefined while the peer answers. */
+  private unansweredSince: number | undefined;
 
   constructor(
     readonly id: NodeId,
@@ -104,16 +104,16 @@ class PeerSender {
 
   /** Called when a message from the peer arrives: it is up, so retry at once next time. */
   markAlive(): void {
-    this.lastHeard = Date.now();
+    this.unansweredSince = undefined;
     this.retryAt = 0;
     this.backoffMs = this.opts.minBackoffMs;
   }
 
   private resetIfSilent(): void {
     const now = Date.now();
-    const limit = this.opts.silentPeerResetMs;
-    if (now - this.lastHeard < limit || now - this.lastReset < limit) return;
-    this.lastReset = now;
+    this.unansweredSince ??= now;
+    if (now - this.unansweredSince < this.opts.silentPeerResetMs) return;
+    this.unansweredSince = now;
     this.stream?.cancel();
     this.stream = undefined;
     this.client.close();

@@ -48,9 +48,9 @@ export function variablesService(ctx: ServerContext, store: StateStore, propose:
       if (applied.code !== "cas-conflict") throw invalid(applied.error);
       return { conflict: true, ...(applied.current ? { variable: toWire(applied.current) } : {}), meta: { index } };
     }
-    const written = store.snapshot().variable(req.path, namespace);
-    if (!written) throw notFound(`variable ${JSON.stringify(req.path)} right after writing it`);
-    return { variable: toWire(written), conflict: false, meta: { index } };
+    // From the apply result, not a later read: entries applied after this one may change the path.
+    if (!applied.variable) throw new Error(`var.put applied without returning the variable ${JSON.stringify(req.path)}`);
+    return { variable: toWire({ ...applied.variable, items: command.items }), conflict: false, meta: { index } };
   }
 
   return {

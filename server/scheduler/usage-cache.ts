@@ -1,6 +1,8 @@
 // What each node's live allocations take, kept from one evaluation to the next: a node's entry
-// stays valid until one of its allocations changes (the state store's per-node index says when).
-// Scheduling a big job otherwise re-reads and re-sums the allocations of thousands of nodes.
+// stays valid until what its allocations take changes (the state store's per-node index says
+// when). The cached rows may lag on what clients report (status, task states): readers use only
+// their resources, namespace, job and group. Scheduling a big job otherwise re-reads and re-sums
+// the allocations of thousands of nodes.
 
 import type { Allocation } from "../../shared/model/index.js";
 import type { NodeUsage } from "./resources.js";

@@ -67,7 +67,8 @@ export class VariableBatchWriter {
     batch.forEach((put, i) => {
       const outcome = outcomes[i];
       if (outcome?.response) return put.resolve(outcome.response);
-      if (outcome?.retrySafe && put.resends++ < MAX_RESENDS) return void this.queue.push(put);
+      // First in line again, so it is not overtaken by a later write to the same path.
+      if (outcome?.retrySafe && put.resends++ < MAX_RESENDS) return void this.queue.unshift(put);
       put.reject(outcome ? describeFailure(serviceError(outcome), this.client.addresses) : new Error("the server answered fewer puts than it was sent"));
     });
   }

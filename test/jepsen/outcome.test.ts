@@ -21,7 +21,8 @@ test("a write cut off after it was sent, timed out, or failed inside the server 
   t.is(writeFailure(serviceError(grpc.status.DEADLINE_EXCEEDED, "Deadline exceeded")), "unknown");
   t.is(writeFailure(serviceError(grpc.status.UNAVAILABLE, "Connection dropped")), "unknown");
   t.is(writeFailure(serviceError(grpc.status.UNAVAILABLE, "read ECONNRESET")), "unknown");
-  t.is(writeFailure(serviceError(grpc.status.INTERNAL, "internal error: write timed out after 10000 ms; its outcome is unknown")), "unknown");
+  t.is(writeFailure(serviceError(grpc.status.UNAVAILABLE, "write timed out after 10000 ms; its outcome is unknown")), "unknown");
+  t.is(writeFailure(serviceError(grpc.status.INTERNAL, "internal error: something unexpected")), "unknown");
   t.is(writeFailure(serviceError(grpc.status.CANCELLED, "Cancelled")), "unknown");
   t.is(writeFailure(new Error("something local")), "unknown");
 });

@@ -9,9 +9,9 @@ import { isRetrySafe, isServiceError } from "../../shared/api/retry.js";
  * proposing it (invalid argument, not found, failed precondition…), the state machine refused it
  * (reported the same way, with nothing changed), or the server said "not applied" (UNAVAILABLE
  * marked retry-safe: not the leader, no leader, leadership lost before commit) or no connection
- * was ever made. Everything else — deadline exceeded, a connection lost mid-call, an internal
- * error (a proposal that timed out on the server), cancellation, a server shutting down — may
- * have been applied: "unknown".
+ * was ever made. Everything else — deadline exceeded, a connection lost mid-call, UNAVAILABLE
+ * without the retry-safe mark (a proposal that timed out on the server, a server shutting down),
+ * an internal error, cancellation — may have been applied: "unknown".
  */
 export function writeFailure(err: unknown): "fail" | "unknown" {
   if (!isServiceError(err)) return "unknown";

@@ -22,7 +22,9 @@ export async function nomadishProcess(args: string[], address: string | undefine
     const { stdout, stderr } = await run(process.execPath, [repoPath("bin", "nomadish.js"), ...args], { cwd, env: processEnv });
     return { code: 0, stdout, stderr, ms: Date.now() - started };
   } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr, ms: Date.now() - started };
+    // code is the exit code, null when a signal ended it, or a string when it never ran.
+    const e = err as { code: number | string | null; signal?: string; stdout?: string; stderr?: string; message: string };
+    const code = typeof e.code === "number" ? e.code : -1;
+    return { code, stdout: e.stdout ?? "", stderr: e.stderr ?? (code === -1 ? e.message : ""), ms: Date.now() - started };
   }
 }

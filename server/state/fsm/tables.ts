@@ -21,8 +21,7 @@ export interface StateData {
   readonly jobCounts: PMap<JobCounts>;
   readonly nodes: PMap<Node>;
   readonly allocs: PMap<Allocation>;
-  /** (node id, alloc id) → alloc id. */
-  /** The allocation rows themselves, not their ids: the scheduler reads a node's allocations all the time. */
+  /** (node id, alloc id) → the allocation row itself, not its id: the scheduler reads a node's allocations all the time. */
   readonly allocsByNode: PMap<Allocation>;
   /** Node id → Raft index of the last change to what its allocations take (scheduler caches key on it). */
   readonly nodeAllocsIndex: PMap<number>;

@@ -234,11 +234,14 @@ export class Txn {
     this.put("allocs", id, alloc);
     // Only changes to what the node's allocations take move the index: a client reporting a
     // running task must not make the scheduler sum the node's usage again.
-    const usageChanged = existing === undefined || existing.nodeId !== alloc.nodeId || isAllocTerminal(existing) !== isAllocTerminal(alloc) ||
+    const moved = existing !== undefined && existing.nodeId !== alloc.nodeId;
+    const usageChanged = existing === undefined || moved || isAllocTerminal(existing) !== isAllocTerminal(alloc) ||
       existing.allocatedResources !== alloc.allocatedResources;
     if (usageChanged) this.put("nodeAllocsIndex", alloc.nodeId, this.index);
-    if (existing !== undefined && existing.nodeId !== alloc.nodeId) this.put("nodeAllocsIndex", existing.nodeId, this.index);
-    if (existing !== undefined && existing.nodeId !== alloc.nodeId) this.del("allocsByNode", key(existing.nodeId, id));
+    if (moved) {
+      this.put("nodeAllocsIndex", existing.nodeId, this.index);
+      this.del("allocsByNode", key(existing.nodeId, id));
+    }
     this.put("allocsByNode", key(alloc.nodeId, id), alloc);
     const jobMoved = existing !== undefined && (existing.namespace !== alloc.namespace || existing.jobId !== alloc.jobId);
     if (existing === undefined || jobMoved) {
