@@ -135,6 +135,8 @@ export function driverCompliance(test: TestFn, makeDriver: () => TestDriver, opt
   const title = (what: string) => `${name} driver: ${what}${opts.skipReason ? ` (skipped: ${opts.skipReason})` : ""}`;
   const unsupported = new Set(opts.unsupported ?? []);
   const it = (what: string, fn: (t: ExecutionContext) => Promise<void>, needs?: Feature) => {
+    // Skipped cases say why in their title: the driver is unavailable on this machine
+    // (skipReason), or it declares that it lacks the feature the case needs.
     if (opts.skipReason) test.skip(title(what), () => {});
     else if (needs !== undefined && unsupported.has(needs)) test.skip(`${name} driver: ${what} (skipped: no ${needs} support)`, () => {});
     else test(title(what), async (t) => {
