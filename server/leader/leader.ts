@@ -7,7 +7,7 @@ import type { Logger } from "../../shared/log.js";
 import { BlockedEvals, EvalBroker } from "../broker/index.js";
 import { HeartbeatTimers, type HeartbeatOptions } from "../heartbeat/heartbeats.js";
 import { PlanApplier } from "../plan/applier.js";
-import { NodeUsageCache, type SchedulerAlgorithm } from "../scheduler/index.js";
+import type { SchedulerAlgorithm } from "../scheduler/index.js";
 import type { ApplyResult, EventBatch, StateCommand, StateStore } from "../state/index.js";
 import { Worker } from "../worker/worker.js";
 import { DeploymentWatcher } from "./deployments.js";
@@ -106,10 +106,8 @@ export class LeaderDuties {
     // grace before any can count as missed, so a failover never marks healthy nodes down.
     const live = snap.nodes().filter((n) => n.status !== "down");
     for (const node of live) this.heartbeats.reset(node.id, this.failoverTtlMs(live.length));
-    const usageCache = new NodeUsageCache();
     for (let i = 0; i < this.opts.numSchedulers; i++) {
       const worker = new Worker({
-        usageCache,
         broker: this.broker, store, applier: this.applier, propose: this.modules.propose,
         untrackBlocked: (ev) => this.untrackBlocked(ev), algorithm: () => this.opts.algorithm, logger: logger.child("worker"),
       });

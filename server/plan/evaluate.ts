@@ -2,8 +2,8 @@
 // be stale by the time the plan arrives, so the applier re-checks every node the plan touches
 // against the latest state and keeps only the parts that still fit.
 
-import type { Allocation, Plan } from "../../shared/model/index.js";
-import { allocsFit, isTerminal } from "../scheduler/index.js";
+import { withAllocUsage, type Plan } from "../../shared/model/index.js";
+import { isTerminal, usageFits } from "../scheduler/index.js";
 import type { StateSnapshot } from "../state/index.js";
 
 export interface PlanEvaluation {
@@ -20,18 +20,19 @@ export function checkNode(snap: StateSnapshot, plan: Plan, nodeId: string): stri
   if (placing.length === 0) return undefined;
   const node = snap.node(nodeId);
   if (!node) return "node does not exist";
-  const existing = snap.allocsByNode(nodeId);
-  const existingIds = new Set(existing.map((a) => a.id));
-  const adds = placing.some((a) => !existingIds.has(a.id));
+  const adds = placing.some((a) => snap.alloc(a.id)?.nodeId !== nodeId);
   if (adds && node.status !== "ready") return `node is ${node.status}`;
   if (adds && node.schedulingEligibility === "ineligible") return "node is not eligible for scheduling";
-  const removed = new Set<string>();
-  for (const a of plan.nodeUpdate[nodeId] ?? []) removed.add(a.id);
-  for (const a of plan.nodePreemptions[nodeId] ?? []) removed.add(a.id);
-  for (const a of placing) removed.add(a.id);
-  const proposed: Allocation[] = existing.filter((a) => !removed.has(a.id) && !isTerminal(a));
-  proposed.push(...placing);
-  const fit = allocsFit(node, proposed);
+  // The node's usage as the state keeps it, less what the plan stops or replaces, plus what it places.
+  let usage = snap.nodeUsage(nodeId);
+  const gone = new Set<string>();
+  for (const list of [plan.nodeUpdate[nodeId], plan.nodePreemptions[nodeId], placing]) for (const a of list ?? []) gone.add(a.id);
+  for (const id of gone) {
+    const row = snap.alloc(id);
+    if (row !== undefined && row.nodeId === nodeId && !isTerminal(row)) usage = withAllocUsage(usage, row, -1);
+  }
+  for (const a of placing) if (!isTerminal(a)) usage = withAllocUsage(usage, a, 1);
+  const fit = usageFits(node, usage);
   return fit.fit ? undefined : `${fit.dimension} exhausted`;
 }
 

@@ -30,6 +30,8 @@ export function dryRun(snap: StateSnapshot, job: Job, algorithm: SchedulerAlgori
     nodes: () => snap.nodes(),
     allocsByJob: (namespace, id) => snap.allocsByJob(namespace, id),
     allocsByNode: (nodeId) => snap.allocsByNode(nodeId),
+    alloc: (id) => snap.alloc(id),
+    nodeUsage: (nodeId) => snap.nodeUsage(nodeId),
     latestDeploymentByJob: (namespace, id) => snap.latestDeploymentByJob(namespace, id),
   };
   const ev: Evaluation = newEval(planned, "job-register", { status: "pending" });

@@ -2,13 +2,12 @@
 // generator, the caches that live for the whole evaluation, and the metrics of the placement
 // in progress.
 
-import type { Allocation, Job, Node } from "../../shared/model/index.js";
+import { withAllocUsage, type Allocation, type Job, type Node, type NodeAllocUsage } from "../../shared/model/index.js";
 import { EvalEligibility, NodeClassCache } from "./class.js";
 import { MetricsRecorder } from "./metrics.js";
 import { OperatorCache } from "./operators.js";
 import type { PlacementOptions } from "./options.js";
-import { addUsage, cloneUsage, isTerminal, nodeUsage, type NodeUsage } from "./resources.js";
-import type { NodeUsageCache } from "./usage-cache.js";
+import { isTerminal } from "./resources.js";
 import type { Rng } from "./rng.js";
 import { EMPTY_PLAN, type PlacementState, type PlanView } from "./types.js";
 
@@ -17,12 +16,7 @@ interface ProposedNode {
   placed: number;
   stops: number;
   preempted: number;
-  allocs: Allocation[];
-  /** Ids of `allocs`, built when the plan first adds to the node. */
-  ids: Set<string> | undefined;
-  usage: NodeUsage;
-  /** `allocs` and `usage` are the cross-evaluation cache's: copy before changing them. */
-  shared: boolean;
+  usage: NodeAllocUsage;
 }
 
 export class EvalContext {
@@ -33,20 +27,20 @@ export class EvalContext {
   metrics: MetricsRecorder;
   private nodesById: Map<string, Node> | undefined;
   /**
-   * Per node: its proposed allocations and their usage, kept across the placements of one
-   * evaluation. Between placements the plan only grows, so a node whose stops are unchanged and
-   * whose placements were appended to is brought up to date by adding the new ones; anything
-   * else recomputes it. Without this, bin-packing re-read and re-summed the thousands of
-   * allocations of the node it keeps choosing, for every placement.
+   * Per node: what its allocations will take once the plan is applied, kept across the
+   * placements of one evaluation. Between placements the plan only grows, so a node whose stops
+   * are unchanged and whose placements were appended to is brought up to date by adding the new
+   * ones; anything else is derived again from the state's usage and the plan's entries for it.
    */
   private proposed = new Map<string, ProposedNode>();
   private jobAllocs: { job: Job; allocs: Allocation[] } | undefined;
+  /** Live allocations in the state of one job, per node and group: job anti-affinity counts from it. */
+  private jobGroupsByNode: { job: Job; byNode: Map<string, Map<string, number>> } | undefined;
 
   constructor(
     readonly state: PlacementState,
     readonly rng: Rng,
     readonly options: PlacementOptions,
-    private readonly usageCache?: NodeUsageCache,
   ) {
     this.metrics = new MetricsRecorder(options.scoreMetaTopN);
   }
@@ -63,78 +57,68 @@ export class EvalContext {
     if (this.nodesById === undefined) this.nodesById = new Map(this.state.nodes().map((n) => [n.id, n]));
     return this.nodesById.get(id);
   }
-  private stoppedIds(nodeId: string): Set<string> | undefined {
-    const stops = this.plan.nodeUpdate[nodeId];
-    const preempted = this.plan.nodePreemptions?.[nodeId];
-    if ((stops === undefined || stops.length === 0) && (preempted === undefined || preempted.length === 0)) return undefined;
-    return new Set([...(stops ?? []), ...(preempted ?? [])].map((a) => a.id));
-  }
 
-  /** The node's live allocations and their usage, as the state has them. */
-  private liveOnNode(nodeId: string): { allocs: readonly Allocation[]; usage: Readonly<NodeUsage> } {
-    const index = this.state.nodeAllocsIndex?.(nodeId);
-    if (index !== undefined && this.usageCache) {
-      const hit = this.usageCache.get(nodeId, index);
-      if (hit) return hit;
-    }
-    const allocs = this.state.allocsByNode(nodeId).filter((a) => !isTerminal(a));
-    const entry = { allocs, usage: nodeUsage(allocs) };
-    if (index !== undefined) this.usageCache?.set(nodeId, { index, ...entry });
-    return entry;
-  }
-
-  /** What the node's proposed allocations take. */
-  proposedUsage(nodeId: string): NodeUsage {
-    return this.proposedNode(nodeId).usage;
-  }
-
-  /**
-   * The allocations a node will hold once the plan is applied: its live ones, minus those the
-   * plan stops or preempts, with the plan's placements (and in-place updates) on top.
-   */
-  proposedAllocs(nodeId: string): Allocation[] {
-    return this.proposedNode(nodeId).allocs;
-  }
-
-  private proposedNode(nodeId: string): ProposedNode {
+  /** What the node's allocations take once the plan is applied: its live ones, less the plan's stops, with its placements. */
+  proposedUsage(nodeId: string): NodeAllocUsage {
     const placed = this.plan.nodeAllocation[nodeId] ?? [];
     const stops = this.plan.nodeUpdate[nodeId]?.length ?? 0;
     const preempted = this.plan.nodePreemptions?.[nodeId]?.length ?? 0;
     const cached = this.proposed.get(nodeId);
     if (cached && cached.stops === stops && cached.preempted === preempted && cached.placed <= placed.length) {
-      if (cached.placed === placed.length) return cached;
+      if (cached.placed === placed.length) return cached.usage;
       const added = placed.slice(cached.placed);
-      if (cached.shared) {
-        // The cached lists belong to every evaluation: copy before the first change.
-        cached.allocs = [...cached.allocs];
-        cached.usage = cloneUsage(cached.usage);
-        cached.shared = false;
-      }
-      cached.ids ??= new Set(cached.allocs.map((a) => a.id));
-      const ids = cached.ids;
-      if (added.every((a) => !ids.has(a.id) && !isTerminal(a))) {
-        cached.allocs.push(...added);
-        for (const a of added) ids.add(a.id);
-        addUsage(cached.usage, added);
+      // A placement that updates an allocation the state already has must take its old size away first.
+      if (added.every((a) => this.state.alloc(a.id) === undefined)) {
+        for (const a of added) if (!isTerminal(a)) cached.usage = withAllocUsage(cached.usage, a, 1);
         cached.placed = placed.length;
-        return cached;
+        return cached.usage;
       }
     }
-    // Nothing of the plan on the node yet: its live allocations as the state has them, from the
-    // cross-evaluation cache when they have not changed since.
-    if (placed.length === 0 && stops === 0 && preempted === 0) {
-      const base = this.liveOnNode(nodeId);
-      const entry: ProposedNode = { placed: 0, stops, preempted, allocs: base.allocs as Allocation[], ids: undefined, usage: base.usage as NodeUsage, shared: true };
-      this.proposed.set(nodeId, entry);
-      return entry;
+    let usage = this.state.nodeUsage(nodeId);
+    const gone = new Set<string>();
+    for (const list of [this.plan.nodeUpdate[nodeId], this.plan.nodePreemptions?.[nodeId], placed]) {
+      for (const a of list ?? []) gone.add(a.id);
     }
-    const stopped = this.stoppedIds(nodeId);
-    const replaced = new Set(placed.map((a) => a.id));
-    const allocs = this.state.allocsByNode(nodeId).filter((a) => !isTerminal(a) && !replaced.has(a.id) && !(stopped?.has(a.id) ?? false));
-    for (const a of placed) if (!isTerminal(a)) allocs.push(a);
-    const entry: ProposedNode = { placed: placed.length, stops, preempted, allocs, ids: new Set(allocs.map((a) => a.id)), usage: nodeUsage(allocs), shared: false };
-    this.proposed.set(nodeId, entry);
-    return entry;
+    for (const id of gone) {
+      const row = this.state.alloc(id);
+      if (row !== undefined && row.nodeId === nodeId && !isTerminal(row)) usage = withAllocUsage(usage, row, -1);
+    }
+    for (const a of placed) if (!isTerminal(a)) usage = withAllocUsage(usage, a, 1);
+    this.proposed.set(nodeId, { placed: placed.length, stops, preempted, usage });
+    return usage;
+  }
+
+  /** How many allocations of the job's group the node will run once the plan is applied. */
+  proposedGroupCount(nodeId: string, job: Job, group: string): number {
+    const sameGroup = (a: Allocation) => a.namespace === job.namespace && a.jobId === job.id && a.taskGroup === group;
+    const liveHere = (id: string) => {
+      const row = this.state.alloc(id);
+      return row !== undefined && row.nodeId === nodeId && !isTerminal(row) && sameGroup(row);
+    };
+    let count = this.stateGroupsOnNode(job, nodeId)?.get(group) ?? 0;
+    for (const list of [this.plan.nodeUpdate[nodeId], this.plan.nodePreemptions?.[nodeId]]) {
+      for (const a of list ?? []) if (liveHere(a.id)) count--;
+    }
+    for (const a of this.plan.nodeAllocation[nodeId] ?? []) {
+      if (!sameGroup(a)) continue;
+      if (liveHere(a.id)) count--;
+      if (!isTerminal(a)) count++;
+    }
+    return count;
+  }
+
+  private stateGroupsOnNode(job: Job, nodeId: string): Map<string, number> | undefined {
+    if (this.jobGroupsByNode?.job !== job) {
+      const byNode = new Map<string, Map<string, number>>();
+      for (const a of this.state.allocsByJob(job.namespace, job.id)) {
+        if (isTerminal(a)) continue;
+        let groups = byNode.get(a.nodeId);
+        if (groups === undefined) byNode.set(a.nodeId, (groups = new Map()));
+        groups.set(a.taskGroup, (groups.get(a.taskGroup) ?? 0) + 1);
+      }
+      this.jobGroupsByNode = { job, byNode };
+    }
+    return this.jobGroupsByNode.byNode.get(nodeId);
   }
 
   /** The job's allocations as they will be once the plan is applied, on every node. */

@@ -13,8 +13,7 @@ export { defaultPlacementOptions, type PlacementOptions, type SchedulerAlgorithm
 export { PlacementInputError } from "./errors.js";
 export { EMPTY_PLAN, type NoNode, type Placement, type PlacedNode, type PlacementState, type PlanView, type SelectOptions } from "./types.js";
 export { computeNodeClass } from "./class.js";
-export { NodeUsageCache } from "./usage-cache.js";
-export { allocsFit, DIMENSION, fitGroup, isTerminal, nodeCapacity, parsePortRanges } from "./resources.js";
+export { allocsFit, DIMENSION, fitGroup, isTerminal, nodeCapacity, parsePortRanges, usageFits } from "./resources.js";
 export { candidateNodes, globMatch, isSchedulable } from "./feasible.js";
 export { scoreFit } from "./rank.js";
 export { hashString, SeededRng, shuffle, type Rng } from "./rng.js";

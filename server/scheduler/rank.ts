@@ -2,12 +2,12 @@
 // anti-affinity, reschedule penalty, affinity, spread); their mean is the node's final score.
 // A limit bounds how many nodes are ranked, and the best of those wins.
 
-import type { Affinity, AllocatedResources, Allocation, Job, Node, TaskGroup } from "../../shared/model/index.js";
+import type { Affinity, AllocatedResources, Job, Node, TaskGroup } from "../../shared/model/index.js";
 import type { EvalContext } from "./context.js";
 import type { FeasibleIterator } from "./feasible.js";
 import { checkConstraint } from "./operators.js";
 import type { SchedulerAlgorithm } from "./options.js";
-import { fitGroup, groupKey, nodeCapacity } from "./resources.js";
+import { fitGroup, nodeCapacity } from "./resources.js";
 import { resolveNodeTarget } from "./target.js";
 
 export interface RankedNode {
@@ -15,8 +15,6 @@ export interface RankedNode {
   /** The scores that apply to this node; their mean is `finalScore`. */
   scores: number[];
   finalScore: number;
-  /** Allocations the node will hold once the plan is applied (before this one). */
-  proposed: Allocation[] | undefined;
   /** What this placement would get on the node. */
   resources: AllocatedResources | undefined;
   /** Each scorer's score, for the metrics and the caller. */
@@ -34,7 +32,7 @@ export class FeasibleRankIterator implements RankIterator {
 
   next(): RankedNode | undefined {
     const node = this.source.next();
-    return node === undefined ? undefined : { node, scores: [], finalScore: 0, proposed: undefined, resources: undefined, scoreMeta: {} };
+    return node === undefined ? undefined : { node, scores: [], finalScore: 0, resources: undefined, scoreMeta: {} };
   }
 
   reset(): void {
@@ -77,9 +75,7 @@ export class BinPackIterator implements RankIterator {
     for (;;) {
       const option = this.source.next();
       if (option === undefined || this.group === undefined) return option;
-      const proposed = this.ctx.proposedAllocs(option.node.id);
-      option.proposed = proposed;
-      const fit = fitGroup(option.node, proposed, this.group, {
+      const fit = fitGroup(option.node, this.group, {
         cache: this.ctx.operators, rng: this.ctx.rng, dynamicPortMin: options.dynamicPortMin, dynamicPortMax: options.dynamicPortMax,
       }, this.ctx.proposedUsage(option.node.id));
       if (!fit.fit) {
@@ -122,7 +118,7 @@ export class JobAntiAffinityIterator implements RankIterator {
     const option = this.source.next();
     if (option === undefined || this.job === undefined || this.group === undefined) return option;
     const { job, group } = this;
-    const collisions = this.ctx.proposedUsage(option.node.id).groups.get(groupKey(job.namespace, job.id, group.name)) ?? 0;
+    const collisions = this.ctx.proposedGroupCount(option.node.id, job, group.name);
     if (collisions > 0) {
       const penalty = -(collisions + 1) / Math.max(group.count, 1);
       option.scores.push(penalty);

@@ -1,9 +1,10 @@
 // What a node has free, and fitting one task group onto it: cpu, cores, memory, disk, ports and
 // devices. Every failure names the exhausted dimension the way Nomad's placement failures do.
 
-import type {
-  AllocatedPort, AllocatedResources, AllocatedTaskResources, Allocation, Node, NodeDeviceResource, Port, RequestedDevice,
-  TaskGroup,
+import {
+  allocatedTotals, sumAllocUsage,
+  type AllocatedPort, type AllocatedResources, type AllocatedTaskResources, type Allocation, type Node, type NodeAllocUsage,
+  type NodeDeviceResource, type Port, type RequestedDevice, type ResourceHolder, type TaskGroup,
 } from "../../shared/model/index.js";
 import { checkAttributeConstraint, type OperatorCache } from "./operators.js";
 import type { Rng } from "./rng.js";
@@ -43,13 +44,7 @@ export function nodeCapacity(node: Node): Capacity {
 }
 
 export function allocUsage(alloc: Allocation): Capacity {
-  let cpuMhz = 0;
-  let memoryMb = 0;
-  for (const task of Object.values(alloc.allocatedResources.tasks)) {
-    cpuMhz += task.cpuMhz;
-    memoryMb += task.memoryMb;
-  }
-  return { cpuMhz, memoryMb, diskMb: alloc.allocatedResources.diskMb };
+  return allocatedTotals(alloc.allocatedResources);
 }
 
 /** `"22,80,8000-8100"` → the ports it lists; malformed parts are ignored. */
@@ -98,9 +93,9 @@ export class PortIndex {
   private readonly byIp = new Map<string, Set<number>>();
   private readonly reserved: Set<number>;
 
-  constructor(node: Node, allocs: readonly Allocation[]) {
+  constructor(node: Node, holders: readonly ResourceHolder[]) {
     this.reserved = new Set(parsePortRanges(node.reserved.reservedHostPorts));
-    for (const alloc of allocs) for (const p of alloc.allocatedResources.ports) this.add(p.hostIp, p.value);
+    for (const alloc of holders) for (const p of alloc.allocatedResources.ports) this.add(p.hostIp, p.value);
   }
 
   used(ip: string, port: number): boolean {
@@ -190,63 +185,37 @@ export type FitResult =
   }
   | { fit: false; dimension: string };
 
-/**
- * Fits one more allocation of `group` onto `node`, next to `proposed` (the allocations the node
- * will hold once the plan is applied). Assigns ports, cores and device instances.
- */
-/** What a node's allocations take, summed once and shared by every check of one placement. */
-export interface NodeUsage {
-  cpuMhz: number;
-  memoryMb: number;
-  diskMb: number;
-  cores: Set<number>;
-  devices: Set<string>;
-  /** Allocations per "namespace/job/group": job anti-affinity counts collisions from it. */
-  groups: Map<string, number>;
-}
-
-export const groupKey = (namespace: string, jobId: string, group: string): string => `${namespace}/${jobId}/${group}`;
-
-/** A copy that can be added to without changing the original (a cached summary). */
-export function cloneUsage(u: Readonly<NodeUsage>): NodeUsage {
-  return { cpuMhz: u.cpuMhz, memoryMb: u.memoryMb, diskMb: u.diskMb, cores: new Set(u.cores), devices: new Set(u.devices), groups: new Map(u.groups) };
-}
-
-export function nodeUsage(proposed: readonly Allocation[]): NodeUsage {
-  const usage: NodeUsage = { cpuMhz: 0, memoryMb: 0, diskMb: 0, cores: new Set(), devices: new Set(), groups: new Map() };
-  addUsage(usage, proposed);
-  return usage;
-}
-
-/** Adds allocations to a usage summary. */
-export function addUsage(usage: NodeUsage, allocs: readonly Allocation[]): void {
-  for (const alloc of allocs) {
-    const u = allocUsage(alloc);
-    usage.cpuMhz += u.cpuMhz;
-    usage.memoryMb += u.memoryMb;
-    usage.diskMb += u.diskMb;
-    for (const task of Object.values(alloc.allocatedResources.tasks)) {
-      for (const core of task.reservedCores) usage.cores.add(core);
-      for (const d of task.devices) for (const id of d.deviceIds) usage.devices.add(id);
+/** Reserved cores and device instances the holders take. */
+function heldCoresAndDevices(holders: readonly ResourceHolder[]): { cores: Set<number>; devices: Set<string> } {
+  const cores = new Set<number>();
+  const devices = new Set<string>();
+  for (const alloc of holders) {
+    for (const name in alloc.allocatedResources.tasks) {
+      const task = alloc.allocatedResources.tasks[name];
+      if (task === undefined) continue;
+      for (const core of task.reservedCores) cores.add(core);
+      for (const d of task.devices) for (const id of d.deviceIds) devices.add(id);
     }
-    const key = groupKey(alloc.namespace, alloc.jobId, alloc.taskGroup);
-    usage.groups.set(key, (usage.groups.get(key) ?? 0) + 1);
   }
+  return { cores, devices };
 }
 
-export function fitGroup(node: Node, proposed: readonly Allocation[], group: TaskGroup, env: FitEnv, usage: NodeUsage = nodeUsage(proposed)): FitResult {
+/**
+ * Fits one more allocation of `group` onto `node`, next to what the node's proposed allocations
+ * take (`usage`). Assigns ports, cores and device instances.
+ */
+export function fitGroup(node: Node, group: TaskGroup, env: FitEnv, usage: NodeAllocUsage): FitResult {
   const capacity = nodeCapacity(node);
   let cpuUsed = usage.cpuMhz;
   let memUsed = usage.memoryMb;
   let diskUsed = usage.diskMb;
-  const usedCores = new Set(usage.cores);
-  const usedDevices = new Set(usage.devices);
+  const { cores: usedCores, devices: usedDevices } = heldCoresAndDevices(usage.holders);
 
   // Ports: statics must be free on their address, dynamics are picked around everything used.
   const ports: AllocatedPort[] = [];
   const { statics, dynamics } = requestedPorts(group);
   if (statics.length > 0 || dynamics.length > 0) {
-    const index = new PortIndex(node, proposed);
+    const index = new PortIndex(node, usage.holders);
     for (const port of statics) {
       const ip = hostIpFor(node, port.hostNetwork);
       if (ip === undefined) return { fit: false, dimension: DIMENSION.hostNetwork };
@@ -321,29 +290,23 @@ export function fitGroup(node: Node, proposed: readonly Allocation[], group: Tas
 }
 
 /**
- * Whether a set of allocations fits on a node together (what the plan applier re-checks before
- * committing): capacity, no port used twice or reserved, no core or device instance used twice,
- * every device instance present and healthy. Terminal allocations are ignored.
+ * Whether what a node's allocations take together fits on it (what the plan applier re-checks
+ * before committing): capacity, no port used twice or reserved, no core or device instance used
+ * twice, every device instance present and healthy.
  */
-export function allocsFit(node: Node, allocs: readonly Allocation[]): { fit: true } | { fit: false; dimension: string } {
+export function usageFits(node: Node, usage: NodeAllocUsage): { fit: true } | { fit: false; dimension: string } {
   const capacity = nodeCapacity(node);
-  const live = allocs.filter((a) => !isTerminal(a));
-  let cpu = 0;
-  let mem = 0;
-  let disk = 0;
   const ports = new PortIndex(node, []);
   const cores = new Set<number>();
   const healthy = new Set(node.resources.devices.flatMap((d) => d.instances.filter((i) => i.healthy).map((i) => i.id)));
   const devices = new Set<string>();
-  for (const alloc of live) {
-    const usage = allocUsage(alloc);
-    cpu += usage.cpuMhz;
-    mem += usage.memoryMb;
-    disk += usage.diskMb;
+  for (const alloc of usage.holders) {
     for (const p of alloc.allocatedResources.ports) {
       if (!ports.add(p.hostIp, p.value)) return { fit: false, dimension: DIMENSION.portCollision };
     }
-    for (const task of Object.values(alloc.allocatedResources.tasks)) {
+    for (const name in alloc.allocatedResources.tasks) {
+      const task = alloc.allocatedResources.tasks[name];
+      if (task === undefined) continue;
       for (const core of task.reservedCores) {
         if (cores.has(core) || core >= node.resources.cores) return { fit: false, dimension: DIMENSION.cores };
         cores.add(core);
@@ -356,10 +319,15 @@ export function allocsFit(node: Node, allocs: readonly Allocation[]): { fit: tru
       }
     }
   }
-  if (cpu > capacity.cpuMhz) return { fit: false, dimension: DIMENSION.cpu };
-  if (mem > capacity.memoryMb) return { fit: false, dimension: DIMENSION.memory };
-  if (disk > capacity.diskMb) return { fit: false, dimension: DIMENSION.disk };
+  if (usage.cpuMhz > capacity.cpuMhz) return { fit: false, dimension: DIMENSION.cpu };
+  if (usage.memoryMb > capacity.memoryMb) return { fit: false, dimension: DIMENSION.memory };
+  if (usage.diskMb > capacity.diskMb) return { fit: false, dimension: DIMENSION.disk };
   return { fit: true };
+}
+
+/** Whether a set of allocations fits on a node together; terminal allocations are ignored. */
+export function allocsFit(node: Node, allocs: readonly Allocation[]): { fit: true } | { fit: false; dimension: string } {
+  return usageFits(node, sumAllocUsage(allocs.filter((a) => !isTerminal(a))));
 }
 
 /** Whether the node has devices for every request of the group at all, ignoring what other allocations use (Nomad's DeviceChecker). */

@@ -3,7 +3,6 @@
 
 import type { Job, Node, TaskGroup } from "../../shared/model/index.js";
 import { EvalContext } from "./context.js";
-import type { NodeUsageCache } from "./usage-cache.js";
 import { PlacementInputError } from "./errors.js";
 import {
   candidateNodes, ConstraintChecker, DeviceChecker, DistinctHostsIterator, DistinctPropertyIterator, DriverChecker,
@@ -23,8 +22,6 @@ export interface PlacementModules {
   state: PlacementState;
   /** Milliseconds from any fixed origin, only to fill `AllocMetric.allocationTimeMs`; left out, the time is 0. */
   clock?: () => number;
-  /** Node usage kept across evaluations (the worker's); without it every evaluation sums afresh. */
-  usageCache?: NodeUsageCache;
 }
 
 export type PlacementEngineOptions = Partial<PlacementOptions> & Pick<PlacementOptions, "evalId">;
@@ -59,7 +56,7 @@ export class PlacementEngine {
   constructor(opts: PlacementEngineOptions, modules: PlacementModules) {
     this.options = { ...defaultPlacementOptions, ...opts };
     this.clock = modules.clock;
-    const ctx = new EvalContext(modules.state, SeededRng.fromString(this.options.evalId), this.options, modules.usageCache);
+    const ctx = new EvalContext(modules.state, SeededRng.fromString(this.options.evalId), this.options);
     this.ctx = ctx;
 
     // Nodes in a seeded random order, each placement resuming where the last stopped, so load spreads and results reproduce.

@@ -1,6 +1,6 @@
 // What the placement engine reads and what it returns.
 
-import type { AllocatedResources, Allocation, AllocMetric, Node } from "../../shared/model/index.js";
+import type { AllocatedResources, Allocation, AllocMetric, Node, NodeAllocUsage } from "../../shared/model/index.js";
 
 /**
  * A read-only view of the cluster. The state store's `StateSnapshot` satisfies it; rows are
@@ -10,11 +10,9 @@ export interface PlacementState {
   nodes(): Node[];
   allocsByNode(nodeId: string): Allocation[];
   allocsByJob(namespace: string, jobId: string): Allocation[];
-  /**
-   * Raft index of the last change to what the node's allocations take (one placed, moved,
-   * stopped, finished or resized); lets a NodeUsageCache reuse its sums.
-   */
-  nodeAllocsIndex?(nodeId: string): number;
+  alloc(id: string): Allocation | undefined;
+  /** What the node's live allocations take together (the state store keeps it as they change). */
+  nodeUsage(nodeId: string): NodeAllocUsage;
 }
 
 /**

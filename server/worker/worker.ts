@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Evaluation } from "../../shared/model/index.js";
 import type { Logger } from "../../shared/log.js";
 import type { Delivery, EvalBroker } from "../broker/index.js";
-import type { NodeUsageCache, SchedulerAlgorithm } from "../scheduler/index.js";
+import type { SchedulerAlgorithm } from "../scheduler/index.js";
 import { processEval, type SchedulerResult } from "../scheduler/schedulers/index.js";
 import type { StateCommand, StateStore } from "../state/index.js";
 import type { PlanSubmission, SubmitResult } from "../plan/applier.js";
@@ -30,7 +30,6 @@ export interface WorkerModules {
   untrackBlocked(evaluation: Evaluation): void;
   algorithm(): SchedulerAlgorithm;
   /** Node usage shared by the leader's workers across evaluations. */
-  usageCache: NodeUsageCache;
   logger: Logger;
 }
 
@@ -88,7 +87,7 @@ export class Worker {
       await new Promise((r) => setImmediate(r));
       result = processEval({
         eval: ev, snapshot, nowMs: Date.now(), newId: randomUUID, config: { algorithm: this.modules.algorithm(), maxPlacements: PLACEMENTS_PER_SLICE },
-        usageCache: this.modules.usageCache, clock: () => performance.now(),
+        clock: () => performance.now(),
       });
       const evals = outcomeEvals(result);
       if (isPlanEmpty(result.plan)) {

@@ -11,3 +11,4 @@ export * from "./validate.js";
 export * from "./views.js";
 export * from "./variable.js";
 export * from "./diff.js";
+export * from "./usage.js";

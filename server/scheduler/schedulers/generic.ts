@@ -128,7 +128,7 @@ export function processGeneric(input: SchedulerInput): SchedulerResult {
   let placements = 0;
   let sliced = false;
   const engine = new PlacementEngine({ evalId: ev.id, algorithm: input.config.algorithm }, {
-    state: snapshot, ...(input.usageCache ? { usageCache: input.usageCache } : {}), ...(input.clock ? { clock: input.clock } : {}),
+    state: snapshot, ...(input.clock ? { clock: input.clock } : {}),
   });
   let canaryDeployment: Deployment | undefined;
 

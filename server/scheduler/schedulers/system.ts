@@ -37,7 +37,7 @@ export function processSystem(input: SchedulerInput): SchedulerResult {
   const job = snapshot.job(ev.namespace, ev.jobId);
   const plan = emptyPlan(ev, snapshot.index, job);
   const engine = new PlacementEngine({ evalId: ev.id, algorithm: input.config.algorithm }, {
-    state: snapshot, ...(input.usageCache ? { usageCache: input.usageCache } : {}), ...(input.clock ? { clock: input.clock } : {}),
+    state: snapshot, ...(input.clock ? { clock: input.clock } : {}),
   });
   const failures = new FailedPlacements();
   const queued: Record<string, number> = {};

@@ -1,9 +1,8 @@
 // What a scheduler reads (one evaluation and a state snapshot) and what it hands back to the
 // worker: a plan for the plan applier and the evaluations to write.
 
-import type { Allocation, Deployment, Evaluation, Job, Node, Plan } from "../../../shared/model/index.js";
+import type { Allocation, Deployment, Evaluation, Job, Node, NodeAllocUsage, Plan } from "../../../shared/model/index.js";
 import type { SchedulerAlgorithm } from "../options.js";
-import type { NodeUsageCache } from "../usage-cache.js";
 import type { DesiredUpdates } from "../reconcile/index.js";
 
 /** The read side of a state snapshot that the schedulers use; `StateSnapshot` satisfies it. */
@@ -14,7 +13,8 @@ export interface SchedulerSnapshot {
   nodes(): Node[];
   allocsByJob(namespace: string, jobId: string): Allocation[];
   allocsByNode(nodeId: string): Allocation[];
-  nodeAllocsIndex?(nodeId: string): number;
+  alloc(id: string): Allocation | undefined;
+  nodeUsage(nodeId: string): NodeAllocUsage;
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | undefined;
 }
 
@@ -31,8 +31,6 @@ export interface SchedulerInput {
    * thousands is planned in slices instead of one long stall. Unlimited when left out.
    */
   config: { algorithm: SchedulerAlgorithm; maxPlacements?: number };
-  /** Node usage kept across evaluations by the worker. */
-  usageCache?: NodeUsageCache;
   /** A monotonic clock in ms, for AllocMetric.allocationTimeMs only. */
   clock?: () => number;
 }

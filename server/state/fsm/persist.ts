@@ -6,7 +6,9 @@
 // job), so jobs are written once into a pool and referred to by position, which keeps snapshots
 // small and gives the restored state the same sharing.
 
-import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node } from "../../../shared/model/index.js";
+import {
+  NO_ALLOC_USAGE, withAllocUsage, type Allocation, type Deployment, type Evaluation, type Job, type JobSummary, type Node, type NodeAllocUsage,
+} from "../../../shared/model/index.js";
 import { StateRestoreError } from "../errors.js";
 import { key, pad } from "./keys.js";
 import { PMap } from "./pmap.js";
@@ -31,7 +33,7 @@ interface SnapshotDocV1 {
   jobSummaries: JobSummary[];
   nodes: Node[];
   allocs: StoredAlloc[];
-  /** [node id, index of the last change to its allocations]; absent in older snapshots. */
+  /** Written by earlier versions; the per-node usage is derived from the allocations instead. */
   nodeAllocsIndex?: [string, number][];
   evals: Evaluation[];
   deployments: Deployment[];
@@ -66,12 +68,20 @@ export function persistState(state: StateData): Uint8Array {
     jobSummaries: state.jobSummaries.values(),
     nodes: state.nodes.values(),
     allocs: state.allocs.values().map((a) => ({ ...a, job: ref(a.job) })),
-    nodeAllocsIndex: state.nodeAllocsIndex.entries(),
     evals: state.evals.values(),
     deployments: state.deployments.values(),
     variables: state.variables.values(),
   };
   return encoder.encode(`${MAGIC} ${SNAPSHOT_FORMAT_VERSION}\n${JSON.stringify(doc)}`);
+}
+
+/** Each node's usage, summed from its live allocations. */
+function nodeUsages(allocs: readonly Allocation[]): [string, NodeAllocUsage][] {
+  const byNode = new Map<string, NodeAllocUsage>();
+  for (const a of allocs) {
+    if (!isAllocTerminal(a)) byNode.set(a.nodeId, withAllocUsage(byNode.get(a.nodeId) ?? NO_ALLOC_USAGE, a, 1));
+  }
+  return [...byNode];
 }
 
 function sorted<V>(entries: [string, V][]): PMap<V> {
@@ -159,10 +169,7 @@ function rebuild(doc: Record<string, unknown>): StateData {
     nodes: sorted(array<Node>(doc, "nodes").map((n) => [n.id, n])),
     allocs: sorted(allocs.map((a) => [a.id, a])),
     allocsByNode: sorted(allocs.map((a) => [key(a.nodeId, a.id), a])),
-    // An older snapshot without the table: any index as new as the node's allocations will do.
-    nodeAllocsIndex: sorted(doc.nodeAllocsIndex !== undefined
-      ? array<[string, number]>(doc, "nodeAllocsIndex")
-      : [...new Set(allocs.map((a) => a.nodeId))].map((n): [string, number] => [n, latestIndex])),
+    nodeUsage: sorted(nodeUsages(allocs)),
     allocsByJob: sorted(allocs.map((a) => [key(a.namespace, a.jobId, a.id), a.id])),
     allocsByEval: sorted(allocs.filter((a) => a.evalId !== "").map((a) => [key(a.evalId, a.id), a.id])),
     allocsByDeployment: sorted(allocs.filter((a) => a.deploymentId !== "").map((a) => [key(a.deploymentId, a.id), a.id])),

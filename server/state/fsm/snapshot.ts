@@ -3,7 +3,7 @@
 //
 // Rows are shared with the store and with other snapshots: treat them as read-only.
 
-import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node } from "../../../shared/model/index.js";
+import { NO_ALLOC_USAGE, type Allocation, type Deployment, type Evaluation, type Job, type JobSummary, type Node, type NodeAllocUsage } from "../../../shared/model/index.js";
 import { key, pad, prefix } from "./keys.js";
 import type { PMap } from "./pmap.js";
 import type { StateData } from "./tables.js";
@@ -106,9 +106,9 @@ export class StateSnapshot {
     return this.data.allocs.values();
   }
 
-  /** Raft index of the last change to the node's allocations (0 when it never had any). */
-  nodeAllocsIndex(nodeId: string): number {
-    return this.data.nodeAllocsIndex.get(nodeId) ?? 0;
+  /** What the node's live allocations take together. */
+  nodeUsage(nodeId: string): NodeAllocUsage {
+    return this.data.nodeUsage.get(nodeId) ?? NO_ALLOC_USAGE;
   }
 
   allocsByNode(nodeId: string): Allocation[] {

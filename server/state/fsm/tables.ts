@@ -1,7 +1,7 @@
 // The whole state as one immutable value: a persistent map per table and per secondary index,
 // the per-table indexes and the last applied Raft index. A snapshot is a reference to one.
 
-import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node } from "../../../shared/model/index.js";
+import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, NodeAllocUsage } from "../../../shared/model/index.js";
 import { PMap } from "./pmap.js";
 import type { JobCounts } from "./status.js";
 import { TABLE_NAMES, type TableName, type Variable } from "./types.js";
@@ -23,8 +23,8 @@ export interface StateData {
   readonly allocs: PMap<Allocation>;
   /** (node id, alloc id) → the allocation row itself, not its id: the scheduler reads a node's allocations all the time. */
   readonly allocsByNode: PMap<Allocation>;
-  /** Node id → Raft index of the last change to what its allocations take (scheduler caches key on it). */
-  readonly nodeAllocsIndex: PMap<number>;
+  /** Node id → what its live allocations take together; the scheduler and plan applier read it per check. */
+  readonly nodeUsage: PMap<NodeAllocUsage>;
   /** (namespace, job id, alloc id) → alloc id. */
   readonly allocsByJob: PMap<string>;
   /** (eval id, alloc id) → alloc id. */
@@ -64,7 +64,7 @@ export function emptyState(): StateData {
     nodes: PMap.empty(),
     allocs: PMap.empty(),
     allocsByNode: PMap.empty(),
-    nodeAllocsIndex: PMap.empty(),
+    nodeUsage: PMap.empty(),
     allocsByJob: PMap.empty(),
     allocsByEval: PMap.empty(),
     allocsByDeployment: PMap.empty(),

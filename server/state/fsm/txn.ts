@@ -5,7 +5,7 @@
 // command fails half-way the transaction is simply dropped, so every command is all-or-nothing.
 
 import {
-  allocStub,
+  allocStub, NO_ALLOC_USAGE, withAllocUsage,
   type AllocClientStatus, type Allocation, type Deployment, type Evaluation, type Job, type JobSummary, type Node,
   type TaskGroupSummary,
 } from "../../../shared/model/index.js";
@@ -232,16 +232,16 @@ export class Txn {
   writeAlloc(alloc: Allocation, existing: Allocation | undefined, type: AllocationEventType): void {
     const id = alloc.id;
     this.put("allocs", id, alloc);
-    // Only changes to what the node's allocations take move the index: a client reporting a
-    // running task must not make the scheduler sum the node's usage again.
+    // Only changes to what the node's allocations take touch its usage: a client reporting a
+    // running task leaves it as it is.
     const moved = existing !== undefined && existing.nodeId !== alloc.nodeId;
     const usageChanged = existing === undefined || moved || isAllocTerminal(existing) !== isAllocTerminal(alloc) ||
       existing.allocatedResources !== alloc.allocatedResources;
-    if (usageChanged) this.put("nodeAllocsIndex", alloc.nodeId, this.index);
-    if (moved) {
-      this.put("nodeAllocsIndex", existing.nodeId, this.index);
-      this.del("allocsByNode", key(existing.nodeId, id));
+    if (usageChanged) {
+      if (existing !== undefined && !isAllocTerminal(existing)) this.adjustNodeUsage(existing.nodeId, existing, -1);
+      if (!isAllocTerminal(alloc)) this.adjustNodeUsage(alloc.nodeId, alloc, 1);
     }
+    if (moved) this.del("allocsByNode", key(existing.nodeId, id));
     this.put("allocsByNode", key(alloc.nodeId, id), alloc);
     const jobMoved = existing !== undefined && (existing.namespace !== alloc.namespace || existing.jobId !== alloc.jobId);
     if (existing === undefined || jobMoved) {
@@ -276,6 +276,12 @@ export class Txn {
     this.emitAlloc(type, alloc);
   }
 
+  private adjustNodeUsage(nodeId: string, alloc: Allocation, sign: 1 | -1): void {
+    const next = withAllocUsage(this.d.nodeUsage.get(nodeId) ?? NO_ALLOC_USAGE, alloc, sign);
+    if (next.allocs <= 0 && next.holders.length === 0) this.del("nodeUsage", nodeId);
+    else this.put("nodeUsage", nodeId, next);
+  }
+
   private emitAlloc(type: AllocationEventType, alloc: Allocation): void {
     this.event("Allocation", type, alloc.id, alloc.namespace, nonEmpty(alloc.jobId, alloc.deploymentId, alloc.evalId, alloc.nodeId),
       { allocation: allocStub(alloc) });
@@ -286,7 +292,7 @@ export class Txn {
     if (existing === undefined) return false;
     this.del("allocs", id);
     this.del("allocsByNode", key(existing.nodeId, id));
-    this.put("nodeAllocsIndex", existing.nodeId, this.index);
+    if (!isAllocTerminal(existing)) this.adjustNodeUsage(existing.nodeId, existing, -1);
     this.del("allocsByJob", key(existing.namespace, existing.jobId, id));
     if (existing.evalId !== "") this.del("allocsByEval", key(existing.evalId, id));
     if (existing.deploymentId !== "") this.del("allocsByDeployment", key(existing.deploymentId, id));

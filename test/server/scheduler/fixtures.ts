@@ -1,10 +1,10 @@
 // Small clusters for placement tests: nodes, jobs, an in-memory cluster view and a plan that
 // the tests extend placement by placement, as a scheduler would.
 
-import type { AllocatedResources, Allocation, Job, Node, TaskGroup } from "../../../shared/model/index.js";
+import { sumAllocUsage, type AllocatedResources, type Allocation, type Job, type Node, type NodeAllocUsage, type TaskGroup } from "../../../shared/model/index.js";
 import { job, node } from "../../support/model.js";
 import {
-  PlacementEngine, type PlacedNode, type Placement, type PlacementEngineOptions, type PlacementState, type PlanView,
+  isTerminal, PlacementEngine, type PlacedNode, type Placement, type PlacementEngineOptions, type PlacementState, type PlanView,
 } from "../../../server/scheduler/index.js";
 
 export { group, job, node, task } from "../../support/model.js";
@@ -65,12 +65,14 @@ export function usage(cpuMhz: number, memoryMb: number, extra: Partial<Allocated
 export class MemState implements PlacementState {
   private readonly byNode = new Map<string, Allocation[]>();
   private readonly byJob = new Map<string, Allocation[]>();
+  private readonly byId = new Map<string, Allocation>();
 
   constructor(private readonly nodeList: Node[], allocs: Allocation[] = []) {
     for (const a of allocs) this.add(a);
   }
 
   add(a: Allocation): void {
+    this.byId.set(a.id, a);
     const n = this.byNode.get(a.nodeId) ?? [];
     n.push(a);
     this.byNode.set(a.nodeId, n);
@@ -90,6 +92,14 @@ export class MemState implements PlacementState {
 
   allocsByJob(namespace: string, jobId: string): Allocation[] {
     return [...(this.byJob.get(`${namespace}/${jobId}`) ?? [])];
+  }
+
+  alloc(id: string): Allocation | undefined {
+    return this.byId.get(id);
+  }
+
+  nodeUsage(nodeId: string): NodeAllocUsage {
+    return sumAllocUsage(this.allocsByNode(nodeId).filter((a) => !isTerminal(a)));
   }
 }
 

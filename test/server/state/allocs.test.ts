@@ -1,6 +1,6 @@
 import test from "ava";
-import type { Job, TaskState } from "../../../shared/model/index.js";
-import { isAllocFullyStopped, isAllocTerminal } from "../../../server/state/index.js";
+import { allocatedTotals, type Job, type TaskState } from "../../../shared/model/index.js";
+import { isAllocFullyStopped, isAllocTerminal, StateStore } from "../../../server/state/index.js";
 import { allocation, deployment, deploymentState, evaluation, Harness, job, node, uuid, withoutJob } from "./fixtures.js";
 
 function registered(h: Harness, id = "web"): Job {
@@ -209,18 +209,42 @@ test("a plan's job that equals the stored one is shared by its allocations inste
   t.deepEqual(h.snap.alloc("a3")?.job.meta, { differs: "yes" });
 });
 
-test("a node's allocation index moves when what its allocations take changes, not when a client reports progress", (t) => {
+test("a node's usage follows what its live allocations take, not what clients report", (t) => {
   const h = new Harness();
   const web = registered(h);
+  const one = allocatedTotals(allocation("a1", web, "n1").allocatedResources);
+  const times = (n: number) => ({ cpuMhz: n * one.cpuMhz, memoryMb: n * one.memoryMb, diskMb: n * one.diskMb, allocs: n });
+  const sums = (nodeId: string) => {
+    const { cpuMhz, memoryMb, diskMb, allocs } = h.snap.nodeUsage(nodeId);
+    return { cpuMhz, memoryMb, diskMb, allocs };
+  };
   h.apply({ type: "alloc.upsert", allocs: [allocation("a1", web, "n1")] });
-  const placed = h.snap.nodeAllocsIndex("n1");
-  t.is(placed, 2);
+  t.deepEqual(sums("n1"), times(1));
+  const placed = h.snap.nodeUsage("n1");
   h.apply({ type: "alloc.clientUpdate", updates: [{ allocId: "a1", clientStatus: "running", clientDescription: "", taskStates: { server: running }, modifyTimeMs: 2 }] });
-  t.is(h.snap.nodeAllocsIndex("n1"), placed, "pending → running takes nothing more");
+  t.is(h.snap.nodeUsage("n1"), placed, "pending → running takes nothing more: the very same row");
   h.apply({ type: "alloc.upsert", allocs: [allocation("a2", web, "n1")] });
-  t.is(h.snap.nodeAllocsIndex("n1"), 4, "a new allocation");
+  t.deepEqual(sums("n1"), times(2), "a new allocation");
   h.apply({ type: "alloc.clientUpdate", updates: [{ allocId: "a1", clientStatus: "complete", clientDescription: "", taskStates: {}, modifyTimeMs: 9 }] });
-  t.is(h.snap.nodeAllocsIndex("n1"), 5, "a finished allocation frees what it took");
+  t.deepEqual(sums("n1"), times(1), "a finished allocation frees what it took");
+  h.apply({ type: "alloc.upsert", allocs: [{ ...withoutJob(allocation("a2", web, "n2")) }] });
+  t.deepEqual(sums("n1"), times(0), "an allocation moved to another node leaves");
+  t.deepEqual(sums("n2"), times(1), "and arrives there");
   h.apply({ type: "alloc.upsert", allocs: [], stopped: [{ allocId: "a2", desiredDescription: "alloc not needed" }] });
-  t.is(h.snap.nodeAllocsIndex("n1"), 6, "a stopped one too");
+  t.deepEqual(sums("n2"), times(0), "a stopped one frees it too");
+});
+
+test("a node's usage lists the allocations holding ports, and restores from a snapshot as it was", (t) => {
+  const h = new Harness();
+  const web = registered(h);
+  const plain = allocation("a1", web, "n1");
+  const withPort = allocation("a2", web, "n1");
+  withPort.allocatedResources = { ...withPort.allocatedResources, ports: [{ label: "http", value: 8080, to: 8080, hostIp: "10.0.0.1" }] };
+  h.apply({ type: "alloc.upsert", allocs: [plain, withPort] });
+  t.deepEqual(h.snap.nodeUsage("n1").holders.map((a) => a.id), ["a2"]);
+  const restored = StateStore.restore(h.store.persist()).snapshot();
+  t.deepEqual(restored.nodeUsage("n1"), { ...h.snap.nodeUsage("n1"), holders: [restored.alloc("a2")] });
+  h.apply({ type: "alloc.upsert", allocs: [], stopped: [{ allocId: "a2", desiredDescription: "alloc not needed" }] });
+  t.deepEqual(h.snap.nodeUsage("n1").holders, [], "a stopped holder lets go of its port");
+  t.is(h.snap.nodeUsage("n1").allocs, 1);
 });

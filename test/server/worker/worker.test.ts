@@ -8,7 +8,6 @@ import type { Evaluation, Job, Plan } from "../../../shared/model/index.js";
 import { EvalBroker } from "../../../server/broker/index.js";
 import { PlanApplier, type PlanSubmission, type SubmitResult } from "../../../server/plan/applier.js";
 import { Worker } from "../../../server/worker/worker.js";
-import { NodeUsageCache } from "../../../server/scheduler/index.js";
 import { allocation, usage } from "../scheduler/fixtures.js";
 import {
   clusterNode, clusterViolations, describeJob, duplicateNames, evalsOf, liveAllocs, logger, registerJob, registerNodes,
@@ -38,7 +37,7 @@ function rig(log: ReplicatedLog, opts: { nackDelayMs?: number; applierPropose?: 
   const results: SubmitResult[] = [];
   const hooks = { beforeSubmit: (_s: PlanSubmission, _attempt: number): void => {} };
   const worker = new Worker({
-    broker, store: log.store, propose: log.proposer(), logger, algorithm: () => "binpack", usageCache: new NodeUsageCache(),
+    broker, store: log.store, propose: log.proposer(), logger, algorithm: () => "binpack",
     untrackBlocked: (ev) => untracked.push(ev),
     applier: {
       submit: async (s) => {
