@@ -4,6 +4,7 @@
 
 import type { Allocation, DeploymentStatusUpdate, Job, Node } from "../../../shared/model/index.js";
 import { deepEqual } from "./equal.js";
+import { sharedAllocation, sharedTaskStates } from "./intern.js";
 import { key, pad } from "./keys.js";
 import type { Owner } from "./pmap.js";
 import { DEFAULT_VARIABLE_NAMESPACE } from "./snapshot.js";
@@ -233,8 +234,9 @@ function upsertAlloc(txn: Txn, input: AllocationInput, planJob: Job | undefined)
     ?? existing?.job
     ?? txn.state.jobs.get(key(input.namespace, input.jobId));
   if (job === undefined) return false;
+  const nodes = (id: string) => txn.state.nodes.get(id);
   if (existing !== undefined) {
-    const row: Allocation = {
+    const row: Allocation = sharedAllocation({
       ...input,
       job,
       createIndex: existing.createIndex,
@@ -242,7 +244,7 @@ function upsertAlloc(txn: Txn, input: AllocationInput, planJob: Job | undefined)
       allocModifyIndex: txn.index,
       taskStates: existing.taskStates,
       createTimeMs: existing.createTimeMs,
-    };
+    }, job, nodes);
     if (input.clientStatus !== "lost" && input.clientStatus !== "unknown") {
       row.clientStatus = existing.clientStatus;
       row.clientDescription = existing.clientDescription;
@@ -251,7 +253,7 @@ function upsertAlloc(txn: Txn, input: AllocationInput, planJob: Job | undefined)
     txn.writeAlloc(row, existing, stopped || row.desiredStatus !== existing.desiredStatus ? "AllocationUpdateDesiredStatus" : "AllocationUpdated");
     return true;
   }
-  const row: Allocation = { ...input, job, createIndex: txn.index, modifyIndex: txn.index, allocModifyIndex: txn.index };
+  const row: Allocation = sharedAllocation({ ...input, job, createIndex: txn.index, modifyIndex: txn.index, allocModifyIndex: txn.index }, job, nodes);
   if (row.deploymentStatus !== undefined) row.deploymentStatus = { ...row.deploymentStatus, modifyIndex: txn.index };
   if (row.previousAllocation !== "") {
     const previous = txn.state.allocs.get(row.previousAllocation);
@@ -336,7 +338,7 @@ function allocClientUpdate(txn: Txn, cmd: AllocClientUpdateCommand): Outcome {
       ...existing,
       clientStatus: u.clientStatus,
       clientDescription: u.clientDescription,
-      taskStates: u.taskStates,
+      taskStates: sharedTaskStates(u.taskStates),
       modifyIndex: txn.index,
       modifyTimeMs: u.modifyTimeMs,
     };

@@ -1,0 +1,114 @@
+// Sharing in stored allocation rows. Every row decoded from the log arrives with its own copy of
+// strings and objects that thousands of other rows hold too: the node's id and name, the job's
+// id, the evaluation's id, the same allocated resources for every allocation of a group, empty
+// metric tables. A million allocations carry a million copies of each, so rows are made to point
+// at one shared value instead. Shared objects are frozen: stored rows are never changed in place.
+
+import type {
+  AllocatedResources, Allocation, AllocMetric, Job, Node, TaskEvent, TaskState,
+} from "../../../shared/model/index.js";
+import { holdsExclusive } from "../../../shared/model/index.js";
+
+/** Strings and objects by value, forgotten wholesale when too many distinct ones pile up. */
+class Pool<T> {
+  private readonly values = new Map<string, T>();
+
+  constructor(private readonly limit: number) {}
+
+  get(key: string, value: T): T {
+    const known = this.values.get(key);
+    if (known !== undefined) return known;
+    if (this.values.size >= this.limit) this.values.clear();
+    this.values.set(key, value);
+    return value;
+  }
+}
+
+const strings = new Pool<string>(100_000);
+const resources = new Pool<AllocatedResources>(10_000);
+const details = new Pool<Record<string, string>>(10_000);
+const EMPTY_COUNTS: Record<string, number> = Object.freeze({}) as Record<string, number>;
+const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
+
+function str(s: string): string {
+  return s.length > 256 ? s : strings.get(s, s);
+}
+
+/** Allocated resources without ports, cores or devices are the same for every allocation of a group size: share them. */
+function sharedResources(r: AllocatedResources): AllocatedResources {
+  if (holdsExclusive(r)) return r;
+  let k = `${r.diskMb}`;
+  for (const name in r.tasks) {
+    const t = r.tasks[name];
+    if (t !== undefined) k += `|${name}:${t.cpuMhz}:${t.memoryMb}:${t.memoryMaxMb}`;
+  }
+  const known = resources.get(k, r);
+  if (known === r) deepFreeze(r);
+  return known;
+}
+
+function deepFreeze(value: object): void {
+  Object.freeze(value);
+  for (const v of Object.values(value)) if (typeof v === "object" && v !== null && !Object.isFrozen(v)) deepFreeze(v as object);
+}
+
+function counts(m: Record<string, number>): Record<string, number> {
+  for (const _ in m) return m;
+  return EMPTY_COUNTS;
+}
+
+function sharedMetrics(m: AllocMetric, nodes: (id: string) => Node | undefined): AllocMetric {
+  return {
+    ...m,
+    nodesAvailable: counts(m.nodesAvailable),
+    classFiltered: counts(m.classFiltered),
+    constraintFiltered: counts(m.constraintFiltered),
+    classExhausted: counts(m.classExhausted),
+    dimensionExhausted: counts(m.dimensionExhausted),
+    quotaExhausted: m.quotaExhausted.length === 0 ? NO_STRINGS : m.quotaExhausted,
+    scoreMetaData: m.scoreMetaData.map((s) => ({ ...s, nodeId: nodes(s.nodeId)?.id ?? str(s.nodeId) })),
+  };
+}
+
+function sharedEvent(e: TaskEvent): TaskEvent {
+  let empty = true;
+  for (const _ in e.details) {
+    empty = false;
+    break;
+  }
+  return {
+    ...e,
+    type: str(e.type),
+    message: str(e.message),
+    details: empty ? details.get("", e.details) : e.details,
+  };
+}
+
+/** Task states as a client reported them, with their repeated strings shared. */
+export function sharedTaskStates(states: Record<string, TaskState>): Record<string, TaskState> {
+  const out: Record<string, TaskState> = {};
+  for (const name in states) {
+    const s = states[name];
+    if (s !== undefined) out[str(name)] = { ...s, state: str(s.state) as TaskState["state"], events: s.events.map(sharedEvent) };
+  }
+  return out;
+}
+
+/** An allocation row pointing at shared values wherever it holds a copy of one. */
+export function sharedAllocation(row: Allocation, job: Job, nodes: (id: string) => Node | undefined): Allocation {
+  const node = nodes(row.nodeId);
+  const group = job.taskGroups.find((g) => g.name === row.taskGroup);
+  return {
+    ...row,
+    namespace: job.namespace === row.namespace ? job.namespace : str(row.namespace),
+    jobId: job.id === row.jobId ? job.id : str(row.jobId),
+    nodeId: node?.id ?? str(row.nodeId),
+    nodeName: node !== undefined && node.name === row.nodeName ? node.name : str(row.nodeName),
+    taskGroup: group?.name ?? str(row.taskGroup),
+    evalId: str(row.evalId),
+    deploymentId: str(row.deploymentId),
+    allocatedResources: sharedResources(row.allocatedResources),
+    metrics: sharedMetrics(row.metrics, nodes),
+    taskStates: sharedTaskStates(row.taskStates),
+  };
+}
