@@ -180,8 +180,9 @@ export class ClientAgent {
   private async registerOnce(forgotten: boolean): Promise<void> {
     while (!this.stopped) {
       try {
-        const res = await this.servers.call(pb.ClientNodeService.register, { node: nodeToWire({ ...this.node, status: "ready" }, { secret: "include" }) });
+        const res = await this.servers.callLeader(pb.ClientNodeService.register, { node: nodeToWire({ ...this.node, status: "ready" }, { secret: "include" }) });
         this.servers.learn(res.servers.map((s) => s.address));
+        this.servers.learnLeader(res.leaderAddress);
         if (!this.registered) this.log.info("registered with the servers", { nodeId: this.identity.id, ttlMs: res.heartbeatTtlMs });
         this.scheduleHeartbeat(res.heartbeatTtlMs);
         if (!this.registered) this.watch.start();
@@ -205,8 +206,9 @@ export class ClientAgent {
 
   private async heartbeat(lastTtlMs: number): Promise<void> {
     try {
-      const res = await this.servers.call(pb.ClientNodeService.heartbeat, { nodeId: this.identity.id, secretId: this.identity.secretId, status: pb.NodeStatus.READY });
+      const res = await this.servers.callLeader(pb.ClientNodeService.heartbeat, { nodeId: this.identity.id, secretId: this.identity.secretId, status: pb.NodeStatus.READY });
       this.servers.learn(res.servers.map((s) => s.address));
+      this.servers.learnLeader(res.leaderAddress);
       this.scheduleHeartbeat(res.heartbeatTtlMs);
     } catch (err) {
       if (grpcCode(err) === grpc.status.NOT_FOUND) {
@@ -220,7 +222,7 @@ export class ClientAgent {
   }
 
   private async sendUpdates(updates: AllocClientUpdate[]): Promise<void> {
-    await this.servers.call(pb.ClientNodeService.updateAllocations, {
+    await this.servers.callLeader(pb.ClientNodeService.updateAllocations, {
       nodeId: this.identity.id, secretId: this.identity.secretId, updates: updates.map(allocClientUpdateToWire),
     });
   }

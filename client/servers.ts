@@ -19,6 +19,8 @@ export class ServerPool {
   private readonly channels = new Map<string, grpc.Client>();
   private addresses: string[];
   private preferred = 0;
+  /** The leader as the servers last named it; undefined during elections and after it failed. */
+  private leader: string | undefined;
 
   constructor(addresses: readonly string[]) {
     if (addresses.length === 0) throw new Error("a client needs at least one server address");
@@ -28,6 +30,17 @@ export class ServerPool {
   /** Servers learned from a heartbeat answer join the configured ones (a server may be replaced). */
   learn(addresses: readonly string[]): void {
     for (const a of addresses) if (a !== "" && !this.addresses.includes(a)) this.addresses.push(a);
+  }
+
+  /** The leader's address from a register or heartbeat answer ("" during an election). */
+  learnLeader(address: string): void {
+    this.leader = address === "" ? undefined : address;
+    if (this.leader !== undefined) this.learn([this.leader]);
+  }
+
+  /** The leader the writes go to first, if known. */
+  get leaderAddress(): string | undefined {
+    return this.leader;
   }
 
   get current(): string {
@@ -70,6 +83,23 @@ export class ServerPool {
       }
     }
     throw last;
+  }
+
+  /**
+   * A call the leader serves (registration, heartbeats, status reports): to the leader first
+   * when known, so no follower has to forward it; then as `call`, when the leader does not answer.
+   */
+  async callLeader<Req, Res>(method: grpc.MethodDefinition<Req, Res>, request: Req): Promise<Res> {
+    const leader = this.leader;
+    if (leader !== undefined) {
+      try {
+        return await this.callOne(leader, method, request);
+      } catch (err) {
+        if (!unreachable(err)) throw err;
+        if (this.leader === leader) this.leader = undefined;
+      }
+    }
+    return this.call(method, request);
   }
 
   close(): void {

@@ -10,8 +10,12 @@ import { grpcCode, type ServerPool } from "./servers.js";
 
 export interface WatchFrame {
   index: number;
-  /** Every allocation the servers assign to the node: id → alloc modify index. */
-  assigned: Map<string, number>;
+  /**
+   * Every allocation the servers assign to the node: id → alloc modify index. The watch keeps it
+   * from the stream's complete first frame and the deltas after it; it is the watch's own map,
+   * valid until the next frame: read it, do not keep or change it.
+   */
+  assigned: ReadonlyMap<string, number>;
   /** The allocations that changed since the last frame, in full. */
   changed: Allocation[];
 }
@@ -30,6 +34,8 @@ const RETRY_MS = 500;
 export class AllocWatch {
   private call: grpc.ClientReadableStream<pb.ClientNodeWatchAllocationsResponse> | undefined;
   private index = 0;
+  /** The allocations the servers assign to the node, as of the last frame. */
+  private assigned = new Map<string, number>();
   private stopped = false;
   private retry: NodeJS.Timeout | undefined;
 
@@ -47,7 +53,20 @@ export class AllocWatch {
     const request: pb.ClientNodeWatchAllocationsRequest = { ...this.modules.credentials(), minIndex: this.index };
     const call = servers.channel(servers.current).makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request);
     this.call = call;
+    // Whether this stream sent its complete first frame; later frames are deltas against it.
+    let complete = false;
     call.on("data", (frame: pb.ClientNodeWatchAllocationsResponse) => {
+      if (this.call !== call) return;
+      if (frame.delta && !complete) {
+        // A delta needs the stream's complete first frame to apply to: start the stream over.
+        logger.warn("the allocation watch sent a delta before a complete frame; reopening it", { server: servers.current });
+        call.cancel();
+        reopen();
+        return;
+      }
+      complete = true;
+      // The view follows every frame, so the deltas after a malformed one still apply.
+      this.apply(frame);
       let changed: Allocation[];
       try {
         changed = frame.allocations.map(allocFromWire);
@@ -56,7 +75,7 @@ export class AllocWatch {
         return;
       }
       this.index = Math.max(this.index, frame.index);
-      this.modules.onFrame({ index: frame.index, assigned: new Map(Object.entries(frame.allocModifyIndexes)), changed });
+      this.modules.onFrame({ index: frame.index, assigned: this.assigned, changed });
     });
     const reopen = (err?: unknown) => {
       if (this.call !== call) return;
@@ -69,6 +88,16 @@ export class AllocWatch {
     };
     call.on("error", reopen);
     call.on("end", () => reopen());
+  }
+
+  /** A complete frame replaces the view of the node's allocations; a delta changes it. */
+  private apply(frame: pb.ClientNodeWatchAllocationsResponse): void {
+    if (!frame.delta) {
+      this.assigned = new Map(Object.entries(frame.allocModifyIndexes));
+      return;
+    }
+    for (const id of frame.removedIds) this.assigned.delete(id);
+    for (const [id, index] of Object.entries(frame.allocModifyIndexes)) this.assigned.set(id, index);
   }
 
   /** Reopens from scratch: the servers did not know the node, so what they sent before is void. */

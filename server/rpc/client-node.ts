@@ -25,7 +25,7 @@ export interface ClientNodeModules {
   watches: NodeAllocWatchHub;
 }
 
-/** A watch re-reads the state at least this often, in case a wakeup was missed (a restore). */
+/** How long a watch waits for changes at a time (the hub tells it of every change, restores included). */
 const WATCH_RECHECK_MS = 30_000;
 /** How long a watch waits for this server to catch up with the client's index. */
 const WATCH_CATCH_UP_MS = 10_000;
@@ -41,6 +41,40 @@ function activeLeader(m: ClientNodeModules): LeaderDuties {
   const leader = m.leader();
   if (!leader?.isActive) throw new NotLeaderError("", "this server is still taking over leadership");
   return leader;
+}
+
+/**
+ * Every allocation of the node, those changed after `since` in full. Sent when the node has
+ * anything new for the client: always for a client starting from 0 or one that already has a
+ * complete frame of this stream (a forced re-read); else when an allocation changed or went away.
+ */
+function completeFrame(snap: StateSnapshot, nodeId: string, since: number, force: boolean): pb.ClientNodeWatchAllocationsResponse | undefined {
+  const allocs = snap.allocsByNode(nodeId);
+  const changed = allocs.filter((a) => a.allocModifyIndex > since);
+  // A deletion moves the node's allocation index too.
+  if (!force && since !== 0 && changed.length === 0 && snap.nodeAllocsIndex(nodeId) <= since) return undefined;
+  return {
+    index: snap.index, allocModifyIndexes: Object.fromEntries(allocs.map((a) => [a.id, a.allocModifyIndex])),
+    allocations: changed.map(allocToWire), delta: false, removedIds: [],
+  };
+}
+
+/** Only the allocations among `ids` that changed after `since`, and those gone from the node. */
+function deltaFrame(snap: StateSnapshot, nodeId: string, since: number, ids: ReadonlySet<string>): pb.ClientNodeWatchAllocationsResponse | undefined {
+  const allocModifyIndexes: Record<string, number> = {};
+  const allocations: pb.Allocation[] = [];
+  const removedIds: string[] = [];
+  for (const id of ids) {
+    const alloc = snap.alloc(id);
+    if (alloc === undefined || alloc.nodeId !== nodeId) {
+      removedIds.push(id);
+    } else if (alloc.allocModifyIndex > since) {
+      allocModifyIndexes[id] = alloc.allocModifyIndex;
+      allocations.push(allocToWire(alloc));
+    }
+  }
+  if (allocations.length === 0 && removedIds.length === 0) return undefined;
+  return { index: snap.index, allocModifyIndexes, allocations, delta: true, removedIds };
 }
 
 export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.ClientNodeServer {
@@ -119,34 +153,37 @@ export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.
       const abort = new AbortController();
       call.on("cancelled", () => abort.abort());
       call.on("close", () => abort.abort());
+      const { nodeId, secretId } = call.request;
+      // Collect the node's changes from before the first read on, so none falls in between.
+      const watcher = m.watches.watch(nodeId);
       const run = async () => {
-        const { nodeId, secretId } = call.request;
         authenticate(store.snapshot(), nodeId, secretId);
         // A server behind the client's last frame must not answer with older state: a client
         // would take the allocations missing from it for garbage-collected ones.
         await store.snapshotMinIndex(call.request.minIndex, WATCH_CATCH_UP_MS, abort.signal);
         let since = call.request.minIndex;
-        let first = true;
-        let sent = new Map<string, number>();
-        while (!abort.signal.aborted) {
+        // The stream's first frame is complete; once one went out, the others are deltas.
+        let complete = false;
+        for (let first = true; !abort.signal.aborted; first = false) {
+          const changes = watcher.take();
+          // Woken by the timeout alone: nothing changed.
+          if (!first && changes !== "full" && changes.size === 0) {
+            await watcher.wait(WATCH_RECHECK_MS, abort.signal);
+            continue;
+          }
           const snap = store.snapshot();
-          const allocs = snap.allocsByNode(nodeId);
-          const indexes = new Map(allocs.map((a) => [a.id, a.allocModifyIndex]));
-          const changed = allocs.filter((a) => a.allocModifyIndex > since);
-          const removed = !first && [...sent.keys()].some((id) => !indexes.has(id));
-          if ((first && since === 0) || changed.length > 0 || removed) {
-            const frame: pb.ClientNodeWatchAllocationsResponse = {
-              index: snap.index, allocModifyIndexes: Object.fromEntries(indexes), allocations: changed.map(allocToWire),
-            };
+          const frame = complete && changes !== "full"
+            ? deltaFrame(snap, nodeId, since, changes)
+            : completeFrame(snap, nodeId, since, complete);
+          if (frame !== undefined) {
             if (!call.write(frame)) await writable(call, abort.signal);
             since = Math.max(since, snap.index);
+            complete = true;
           }
-          sent = indexes;
-          first = false;
-          await m.watches.wait(nodeId, WATCH_RECHECK_MS, abort.signal);
+          await watcher.wait(WATCH_RECHECK_MS, abort.signal);
         }
       };
-      run().then(() => call.end(), (err: unknown) => {
+      run().finally(() => watcher.close()).then(() => call.end(), (err: unknown) => {
         if (!abort.signal.aborted) call.emit("error", Object.assign(new Error("watch failed"), toServiceError(err, ctx.logger)));
       });
     },

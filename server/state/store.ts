@@ -49,6 +49,7 @@ export class StateStore {
   private readonly indexWaiters = new Set<IndexWaiter>();
   private closed = false;
   private readonly applyListeners = new Set<(batch: EventBatch) => void>();
+  private readonly restoreListeners = new Set<() => void>();
   /** The event stream; see EventBroker.subscribe. */
   readonly events: EventBroker;
 
@@ -149,6 +150,15 @@ export class StateStore {
     return () => this.applyListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` synchronously after a restore replaced the whole state (which publishes no
+   * events). Returns the function that removes it. A listener must be quick and must not throw.
+   */
+  onRestore(listener: () => void): () => void {
+    this.restoreListeners.add(listener);
+    return () => this.restoreListeners.delete(listener);
+  }
+
   /** Counts a Raft entry that holds no command (no-op, membership change) as applied. */
   advanceIndex(index: number): void {
     if (index > this.state.latestIndex) this.advance(index);
@@ -177,6 +187,7 @@ export class StateStore {
       index: state.latestIndex, jobs: state.jobs.size, nodes: state.nodes.size, allocs: state.allocs.size, evals: state.evals.size,
     });
     for (const set of this.tableWaiters.values()) for (const w of [...set]) w.wake("restore");
+    for (const listener of this.restoreListeners) listener();
     this.wakeIndex();
   }
 

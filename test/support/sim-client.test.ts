@@ -70,7 +70,12 @@ function frame(index: number, allocs: Allocation[], alsoOnNode: string[] = []): 
   const allocModifyIndexes: Record<string, number> = {};
   for (const a of allocs) allocModifyIndexes[a.id] = a.allocModifyIndex;
   for (const id of alsoOnNode) allocModifyIndexes[id] = 1;
-  return { index, allocModifyIndexes, allocations: allocs.map(allocToWire) };
+  return { index, allocModifyIndexes, allocations: allocs.map(allocToWire), delta: false, removedIds: [] };
+}
+
+/** A delta frame: the changed allocations and the ids gone since the previous frame. */
+function delta(index: number, allocs: Allocation[], removedIds: string[] = []): pb.ClientNodeWatchAllocationsResponse {
+  return { ...frame(index, allocs), delta: true, removedIds };
 }
 
 function alloc(id: string, overrides: Partial<Allocation> = {}): Allocation {
@@ -89,6 +94,14 @@ test("a watch frame decodes to what a client needs, skipping the job copies", (t
   t.deepEqual(watchFrameAllocIds(bytes), new Set(["a1", "old"]));
 });
 
+test("a delta frame decodes with its flag and the ids of the allocations gone", (t) => {
+  const bytes = pb.ClientNodeWatchAllocationsResponse.encode(delta(43, [alloc("a1", { allocModifyIndex: 43 })], ["gone1", "gone2"])).finish();
+  const decoded = decodeWatchFrame(bytes);
+  t.like(decoded, { index: 43, allocCount: 1, delta: true, removedIds: ["gone1", "gone2"] });
+  t.deepEqual(decoded.allocations.map((a) => a.id), ["a1"]);
+  t.like(decodeWatchFrame(pb.ClientNodeWatchAllocationsResponse.encode(frame(1, [])).finish()), { delta: false, removedIds: [] });
+});
+
 test("a running report has every task running and a healthy deployment status, and survives the wire", (t) => {
   const update = simAllocUpdate("a1", ["server", "log-shipper"], "running", 1_700_000_000_000);
   t.is(update.clientStatus, "running");
@@ -104,9 +117,12 @@ test("a running report has every task running and a healthy deployment status, a
 // The fleet against a fake ClientNode service (the real one is tested in e2e)
 
 class FakeServer {
+  /** What register and heartbeat answers name as the leader. */
+  leaderAddress = "";
   readonly registered = new Map<string, pb.Node>();
   readonly heartbeats = new Map<string, number>();
   readonly updates: pb.AllocClientUpdate[] = [];
+  updateRequests = 0;
   readonly watches: { nodeId: string; minIndex: number; call: grpc.ServerWritableStream<pb.ClientNodeWatchAllocationsRequest, pb.ClientNodeWatchAllocationsResponse> }[] = [];
   private readonly server = new grpc.Server();
   address = "";
@@ -117,17 +133,18 @@ class FakeServer {
       register: (call, cb) => {
         const node = call.request.node as pb.Node;
         fake.registered.set(node.id, node);
-        cb(null, { heartbeatTtlMs: ttlMs, servers: [], leaderAddress: "", nodeModifyIndex: 1, evalIds: [], index: 1 });
+        cb(null, { heartbeatTtlMs: ttlMs, servers: [], leaderAddress: fake.leaderAddress, nodeModifyIndex: 1, evalIds: [], index: 1 });
       },
       heartbeat: (call, cb) => {
         fake.heartbeats.set(call.request.nodeId, (fake.heartbeats.get(call.request.nodeId) ?? 0) + 1);
-        cb(null, { heartbeatTtlMs: ttlMs, servers: [], leaderAddress: "", index: 1 });
+        cb(null, { heartbeatTtlMs: ttlMs, servers: [], leaderAddress: fake.leaderAddress, index: 1 });
       },
       watchAllocations: (call) => {
         fake.watches.push({ nodeId: call.request.nodeId, minIndex: call.request.minIndex, call });
       },
       updateAllocations: (call, cb) => {
         fake.updates.push(...call.request.updates);
+        fake.updateRequests++;
         cb(null, { index: 1 });
       },
       getAllocations: (_call, cb) => cb(null, { allocations: [], index: 1 }),
@@ -241,4 +258,77 @@ test("a node whose heartbeats are stopped goes quiet", async (t) => {
   await new Promise((r) => setTimeout(r, 500));
   t.true((fake.heartbeats.get(dead) ?? 0) <= before + 1, "at most one heartbeat already in flight");
   t.true((fake.heartbeats.get(fleet.node("alive").id) ?? 0) > alive);
+});
+
+test("after the complete first frame, deltas add allocations and drop the removed ones", async (t) => {
+  const [fake] = await fakeCluster(t, 1) as [FakeServer];
+  const fleet = await SimFleet.start([fake.address], [{ name: "a" }]);
+  t.teardown(() => fleet.stop());
+  const nodeId = fleet.node("a").id;
+  const watch = await waitFor("the watch", 5_000, async () => fake.watch(nodeId));
+  watch.call.write(frame(10, [alloc("a1"), alloc("a2")]));
+  await fleet.waitForRunning(2, 5_000);
+
+  // A delta names only the new allocation: the others stay.
+  watch.call.write(delta(11, [alloc("a3")]));
+  await fleet.waitForRunning(3, 5_000);
+  t.deepEqual([...fleet.allocsOf(nodeId).keys()].sort(), ["a1", "a2", "a3"]);
+
+  // a1 garbage-collected: only removed_ids says so.
+  watch.call.write(delta(12, [], ["a1", "never-seen"]));
+  await fleet.waitFor("a1 forgotten", () => fleet.allocsRunning() === 2, 5_000);
+  t.deepEqual([...fleet.allocsOf(nodeId).keys()].sort(), ["a2", "a3"]);
+  t.is(fleet.allocsSeen(), 3);
+
+  // A complete frame replaces the view: a2 is not in it.
+  watch.call.write(frame(13, [], ["a3"]));
+  await fleet.waitFor("a2 forgotten", () => fleet.allocsRunning() === 1, 5_000);
+  t.deepEqual([...fleet.allocsOf(nodeId).keys()], ["a3"]);
+  t.deepEqual(fleet.stats().errors, {});
+});
+
+test("a delta before the stream's complete frame makes the fleet open the watch again", async (t) => {
+  const fakes = await fakeCluster(t, 2);
+  const fleet = await SimFleet.start(fakes.map((f) => f.address), [{ name: "a" }]);
+  t.teardown(() => fleet.stop());
+  const nodeId = fleet.node("a").id;
+  const first = await waitFor("the watch", 5_000, async () => fakes[0]?.watch(nodeId));
+  first.call.write(delta(5, [alloc("a1")]));
+  const second = await waitFor("the watch on the next server", 5_000, async () => fakes[1]?.watch(nodeId));
+  t.is(second.minIndex, 0);
+  t.is(fleet.allocsSeen(), 0);
+  t.is(fleet.stats().errors["WatchAllocations INTERNAL"], 1);
+});
+
+test("heartbeats and status reports go to the leader the servers name; watches stay spread", async (t) => {
+  const fakes = await fakeCluster(t, 3, 300);
+  const leader = fakes[2] as FakeServer;
+  for (const f of fakes) f.leaderAddress = leader.address;
+  const fleet = await SimFleet.start(fakes.map((f) => f.address), [{ name: "a" }, { name: "b" }, { name: "c" }]);
+  t.teardown(() => fleet.stop());
+  await waitFor("the leader learned", 5_000, async () => fleet.leaderAddress === leader.address || undefined);
+  const before = fakes.map((f) => [...f.heartbeats.values()].reduce((a, b) => a + b, 0));
+  await waitFor("every node heartbeating the leader", 5_000, async () =>
+    fleet.nodes.every((n) => (leader.heartbeats.get(n.id) ?? 0) >= 2) || undefined);
+  const after = fakes.map((f) => [...f.heartbeats.values()].reduce((a, b) => a + b, 0));
+  t.is(after[0], before[0], "no heartbeats to a follower");
+  t.is(after[1], before[1], "no heartbeats to a follower");
+  // Watches are still served by every server.
+  await waitFor("every node watching", 5_000, async () => fleet.nodes.every((n) => fakes.some((f) => f.watch(n.id))) || undefined);
+  t.truthy(fakes[0]?.watch(fleet.node("a").id));
+  t.truthy(fakes[1]?.watch(fleet.node("b").id));
+  const watch = fakes[0]?.watch(fleet.node("a").id);
+  watch?.call.write(frame(3, [alloc("x1")]));
+  await fleet.waitForRunning(1, 5_000);
+  t.is(leader.updates.length, 1);
+  t.is(fakes[0]?.updateRequests, 0);
+
+  // The leader goes away: the fleet falls back to the other servers.
+  leader.stop();
+  const alive = fakes.slice(0, 2);
+  const hb = (f: FakeServer) => f.heartbeats.get(fleet.node("c").id) ?? 0;
+  const c0 = alive.map(hb);
+  for (const f of alive) f.leaderAddress = "";
+  await waitFor("node c heartbeating a remaining server", 5_000, async () => alive.some((f, i) => hb(f) > (c0[i] ?? 0)) || undefined);
+  t.is(fleet.leaderAddress, undefined);
 });

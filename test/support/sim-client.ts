@@ -166,9 +166,16 @@ export interface SimAlloc {
 
 export interface WatchFrame {
   index: number;
-  /** How many allocations the node has in all (entries of `alloc_modify_indexes`). */
+  /**
+   * Entries of `alloc_modify_indexes`: in a complete frame, how many allocations the node has in
+   * all; in a delta, how many changed.
+   */
   allocCount: number;
   allocations: SimAlloc[];
+  /** Only the changes since the stream's previous frame (the first frame of a stream is complete). */
+  delta: boolean;
+  /** Delta frames: allocations the node no longer has (garbage-collected on the servers). */
+  removedIds: string[];
   /** The encoded frame, to read the allocation ids from when some were garbage-collected. */
   bytes: Uint8Array;
 }
@@ -231,7 +238,7 @@ function readAlloc(r: BinaryReader, length: number): SimAlloc {
  */
 export function decodeWatchFrame(bytes: Uint8Array): WatchFrame {
   const r = new BinaryReader(bytes);
-  const frame: WatchFrame = { index: 0, allocCount: 0, allocations: [], bytes };
+  const frame: WatchFrame = { index: 0, allocCount: 0, allocations: [], delta: false, removedIds: [], bytes };
   while (r.pos < r.len) {
     const [field, wireType] = r.tag();
     if (field === 1 && wireType === WireType.Varint) frame.index = Number(r.uint64());
@@ -239,12 +246,14 @@ export function decodeWatchFrame(bytes: Uint8Array): WatchFrame {
       r.skip(wireType);
       frame.allocCount++;
     } else if (field === 3 && wireType === WireType.LengthDelimited) frame.allocations.push(readAlloc(r, r.uint32()));
+    else if (field === 4 && wireType === WireType.Varint) frame.delta = r.bool();
+    else if (field === 5 && wireType === WireType.LengthDelimited) frame.removedIds.push(r.string());
     else r.skip(wireType, field);
   }
   return frame;
 }
 
-/** The ids in a frame's `alloc_modify_indexes`: every allocation the node still has. */
+/** The ids in a frame's `alloc_modify_indexes`: in a complete frame, every allocation the node still has. */
 export function watchFrameAllocIds(bytes: Uint8Array): Set<string> {
   const r = new BinaryReader(bytes);
   const ids = new Set<string>();
@@ -382,6 +391,14 @@ function codeName(err: unknown): string {
 
 export class SimFleet {
   private readonly channels: grpc.Client[];
+  /** Channel index by server address, servers learned from the leader's address included. */
+  private readonly channelOf = new Map<string, number>();
+  /**
+   * The channel of the leader as the servers last named it: registrations, heartbeats and status
+   * reports go there, so followers need not forward them. Undefined (rotate through the servers)
+   * until known, during elections, and after a call to it failed.
+   */
+  private leader: number | undefined;
   private readonly clients: SimClient[];
   private readonly byName = new Map<string, SimClient>();
   private readonly byId = new Map<string, SimClient>();
@@ -409,9 +426,8 @@ export class SimFleet {
       registerTimeoutMs: 120_000, firstFrameTimeoutMs: 10_000, ...opts,
     };
     // One channel per server for the whole fleet; frames with many allocations exceed gRPC's 4 MB default.
-    this.channels = addresses.map((a) => new grpc.Client(a, grpc.credentials.createInsecure(), {
-      ...SERVER_CHANNEL_OPTIONS, "grpc.max_receive_message_length": 256 << 20,
-    }));
+    this.channels = addresses.map((a) => this.newChannel(a));
+    addresses.forEach((a, i) => this.channelOf.set(a, i));
     // Spread the nodes over the servers round-robin: any server takes client calls.
     this.clients = nodes.map((node, i) => new SimClient(node, i % addresses.length));
     for (const c of this.clients) {
@@ -571,12 +587,51 @@ export class SimFleet {
     }
   }
 
+  private newChannel(address: string): grpc.Client {
+    // Frames with many allocations exceed gRPC's 4 MB default.
+    return new grpc.Client(address, grpc.credentials.createInsecure(), {
+      ...SERVER_CHANNEL_OPTIONS, "grpc.max_receive_message_length": 256 << 20,
+    });
+  }
+
+  /** A call to the leader if known (else the node's server); a failure there forgets the leader. */
   private unary<Req, Res>(c: SimClient, method: grpc.MethodDefinition<Req, Res>, request: Req): Promise<Res> {
-    const channel = this.channels[c.server] as grpc.Client;
+    const server = this.leader ?? c.server;
+    const channel = this.channels[server] as grpc.Client;
     return new Promise((resolve, reject) => {
       channel.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, new grpc.Metadata(),
-        { deadline: Date.now() + this.opts.requestTimeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
+        { deadline: Date.now() + this.opts.requestTimeoutMs }, (err, res) => {
+          if (err) {
+            if (this.leader === server) this.leader = undefined;
+            reject(err);
+            return;
+          }
+          const leaderAddress = (res as { leaderAddress?: unknown } | undefined)?.leaderAddress;
+          if (typeof leaderAddress === "string") this.learnLeader(leaderAddress);
+          resolve(res as Res);
+        });
     });
+  }
+
+  /** Where the leader is, from a server's answer; "" (an election): rotate through the servers. */
+  private learnLeader(address: string): void {
+    if (address === "" || this.stopped) {
+      this.leader = undefined;
+      return;
+    }
+    let index = this.channelOf.get(address);
+    if (index === undefined) {
+      index = this.channels.push(this.newChannel(address)) - 1;
+      this.channelOf.set(address, index);
+    }
+    this.leader = index;
+  }
+
+  /** The leader the fleet sends its unary calls to, if it knows one (for tests). */
+  get leaderAddress(): string | undefined {
+    if (this.leader === undefined) return undefined;
+    for (const [address, index] of this.channelOf) if (index === this.leader) return address;
+    return undefined;
   }
 
   /** Counts a failed call; moves the node to the next server unless the failure is about the node. */
@@ -664,8 +719,17 @@ export class SimFleet {
       }
       c.watchRetryAt = Date.now() + 200 + Math.random() * 800;
     };
+    // The stream's first frame is complete; the deltas after it apply to what the node tracks.
+    let complete = false;
     call.on("data", (frame: WatchFrame) => {
-      if (c.watch === call) this.onFrame(c, frame);
+      if (c.watch !== call) return;
+      if (frame.delta && !complete) {
+        broken(Object.assign(new Error("a delta frame before the complete one"), { code: grpc.status.INTERNAL, details: "a delta frame before the complete one" }));
+        call.cancel();
+        return;
+      }
+      complete = true;
+      this.onFrame(c, frame);
     });
     call.on("error", (err: unknown) => broken(err));
     call.on("end", () => broken(undefined));
@@ -695,17 +759,23 @@ export class SimFleet {
       const next = this.nextStatus(alloc, tracked);
       if (next !== undefined) this.report(c, alloc.id, tracked, next);
     }
-    // Fewer allocations on the servers than the node tracks: some were garbage-collected.
-    if (frame.allocCount < c.allocs.size) {
+    if (frame.delta) {
+      for (const id of frame.removedIds) this.forget(c, id);
+    } else if (frame.allocCount !== c.allocs.size) {
+      // A complete frame listing other allocations than the node tracks: some were garbage-collected.
       const present = watchFrameAllocIds(frame.bytes);
-      for (const [id, tracked] of c.allocs) {
-        if (present.has(id)) continue;
-        c.allocs.delete(id);
-        c.pending.delete(id);
-        this.adjust(tracked.reported, -1);
-      }
+      for (const id of [...c.allocs.keys()]) if (!present.has(id)) this.forget(c, id);
     }
     this.notify();
+  }
+
+  /** An allocation the servers no longer have. */
+  private forget(c: SimClient, id: string): void {
+    const tracked = c.allocs.get(id);
+    if (tracked === undefined) return;
+    c.allocs.delete(id);
+    c.pending.delete(id);
+    this.adjust(tracked.reported, -1);
   }
 
   /** What the simulated tasks do about an allocation as the servers now see it; undefined: nothing new. */
