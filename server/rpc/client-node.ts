@@ -52,7 +52,7 @@ function completeFrame(snap: StateSnapshot, nodeId: string, since: number, force
   const allocs = snap.allocsByNode(nodeId);
   const changed = allocs.filter((a) => a.allocModifyIndex > since);
   // A deletion moves the node's allocation index too.
-  if (!force && since !== 0 && changed.length === 0 && snap.nodeAllocsIndex(nodeId) <= since) return undefined;
+  if (!force && since !== 0 && changed.length === 0 && snap.nodeUsage(nodeId).modifyIndex <= since) return undefined;
   return {
     index: snap.index, allocModifyIndexes: Object.fromEntries(allocs.map((a) => [a.id, a.allocModifyIndex])),
     allocations: changed.map(allocToWire), delta: false, removedIds: [],

@@ -18,9 +18,13 @@ export interface NodeAllocUsage {
    * checked among them. Most allocations hold none and only add to the sums.
    */
   holders: readonly ResourceHolder[];
+  /** Raft index of the last change to the node's allocations that the usage or the set of them saw (placed, moved, stopped, finished, resized, deleted). */
+  modifyIndex: number;
 }
 
-export const NO_ALLOC_USAGE: NodeAllocUsage = Object.freeze({ cpuMhz: 0, memoryMb: 0, diskMb: 0, allocs: 0, holders: Object.freeze([]) as readonly ResourceHolder[] });
+export const NO_ALLOC_USAGE: NodeAllocUsage = Object.freeze({
+  cpuMhz: 0, memoryMb: 0, diskMb: 0, allocs: 0, holders: Object.freeze([]) as readonly ResourceHolder[], modifyIndex: 0,
+});
 
 /** cpu (MHz), memory (MB) and disk (MB) an allocation takes. */
 export function allocatedTotals(resources: AllocatedResources): { cpuMhz: number; memoryMb: number; diskMb: number } {
@@ -50,7 +54,12 @@ export function withAllocUsage(usage: NodeAllocUsage, alloc: ResourceHolder, sig
   const t = allocatedTotals(alloc.allocatedResources);
   let holders = usage.holders;
   if (holdsExclusive(alloc.allocatedResources)) {
-    holders = sign > 0 ? [...holders, alloc] : holders.filter((h) => h.id !== alloc.id);
+    // Kept in id order, so the same allocations give the same list however they came.
+    holders = holders.filter((h) => h.id !== alloc.id);
+    if (sign > 0) {
+      const at = holders.findIndex((h) => h.id > alloc.id);
+      holders = at < 0 ? [...holders, alloc] : [...holders.slice(0, at), alloc, ...holders.slice(at)];
+    }
   }
   return {
     cpuMhz: usage.cpuMhz + sign * t.cpuMhz,
@@ -58,6 +67,7 @@ export function withAllocUsage(usage: NodeAllocUsage, alloc: ResourceHolder, sig
     diskMb: usage.diskMb + sign * t.diskMb,
     allocs: usage.allocs + sign,
     holders,
+    modifyIndex: usage.modifyIndex,
   };
 }
 

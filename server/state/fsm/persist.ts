@@ -33,7 +33,7 @@ interface SnapshotDocV1 {
   jobSummaries: JobSummary[];
   nodes: Node[];
   allocs: StoredAlloc[];
-  /** Written by earlier versions; the per-node usage is derived from the allocations instead. */
+  /** [node id, index of the last change to its allocations]; the usage itself is summed from the allocations. Absent in older snapshots. */
   nodeAllocsIndex?: [string, number][];
   evals: Evaluation[];
   deployments: Deployment[];
@@ -68,6 +68,7 @@ export function persistState(state: StateData): Uint8Array {
     jobSummaries: state.jobSummaries.values(),
     nodes: state.nodes.values(),
     allocs: state.allocs.values().map((a) => ({ ...a, job: ref(a.job) })),
+    nodeAllocsIndex: state.nodeUsage.entries().map(([nodeId, usage]) => [nodeId, usage.modifyIndex]),
     evals: state.evals.values(),
     deployments: state.deployments.values(),
     variables: state.variables.values(),
@@ -75,11 +76,16 @@ export function persistState(state: StateData): Uint8Array {
   return encoder.encode(`${MAGIC} ${SNAPSHOT_FORMAT_VERSION}\n${JSON.stringify(doc)}`);
 }
 
-/** Each node's usage, summed from its live allocations. */
-function nodeUsages(allocs: readonly Allocation[]): [string, NodeAllocUsage][] {
+/**
+ * Each node's usage, summed from its live allocations, with the index of its last change as the
+ * snapshot recorded it. A snapshot from before that was recorded counts every node with
+ * allocations as changed at its own index: a client watching from earlier re-reads them.
+ */
+function nodeUsages(changed: [string, number][] | undefined, allocs: readonly Allocation[], index: number): [string, NodeAllocUsage][] {
   const byNode = new Map<string, NodeAllocUsage>();
+  for (const [nodeId, modifyIndex] of changed ?? []) byNode.set(nodeId, { ...NO_ALLOC_USAGE, modifyIndex });
   for (const a of allocs) {
-    if (!isAllocTerminal(a)) byNode.set(a.nodeId, withAllocUsage(byNode.get(a.nodeId) ?? NO_ALLOC_USAGE, a, 1));
+    if (!isAllocTerminal(a)) byNode.set(a.nodeId, withAllocUsage(byNode.get(a.nodeId) ?? { ...NO_ALLOC_USAGE, modifyIndex: index }, a, 1));
   }
   return [...byNode];
 }
@@ -169,7 +175,7 @@ function rebuild(doc: Record<string, unknown>): StateData {
     nodes: sorted(array<Node>(doc, "nodes").map((n) => [n.id, n])),
     allocs: sorted(allocs.map((a) => [a.id, a])),
     allocsByNode: sorted(allocs.map((a) => [key(a.nodeId, a.id), a])),
-    nodeUsage: sorted(nodeUsages(allocs)),
+    nodeUsage: sorted(nodeUsages(doc["nodeAllocsIndex"] === undefined ? undefined : array<[string, number]>(doc, "nodeAllocsIndex"), allocs, latestIndex)),
     allocsByJob: sorted(allocs.map((a) => [key(a.namespace, a.jobId, a.id), a.id])),
     allocsByEval: sorted(allocs.filter((a) => a.evalId !== "").map((a) => [key(a.evalId, a.id), a.id])),
     allocsByDeployment: sorted(allocs.filter((a) => a.deploymentId !== "").map((a) => [key(a.deploymentId, a.id), a.id])),

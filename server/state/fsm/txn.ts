@@ -277,9 +277,7 @@ export class Txn {
   }
 
   private adjustNodeUsage(nodeId: string, alloc: Allocation, sign: 1 | -1): void {
-    const next = withAllocUsage(this.d.nodeUsage.get(nodeId) ?? NO_ALLOC_USAGE, alloc, sign);
-    if (next.allocs <= 0 && next.holders.length === 0) this.del("nodeUsage", nodeId);
-    else this.put("nodeUsage", nodeId, next);
+    this.put("nodeUsage", nodeId, { ...withAllocUsage(this.d.nodeUsage.get(nodeId) ?? NO_ALLOC_USAGE, alloc, sign), modifyIndex: this.index });
   }
 
   private emitAlloc(type: AllocationEventType, alloc: Allocation): void {
@@ -293,6 +291,7 @@ export class Txn {
     this.del("allocs", id);
     this.del("allocsByNode", key(existing.nodeId, id));
     if (!isAllocTerminal(existing)) this.adjustNodeUsage(existing.nodeId, existing, -1);
+    else this.put("nodeUsage", existing.nodeId, { ...(this.d.nodeUsage.get(existing.nodeId) ?? NO_ALLOC_USAGE), modifyIndex: this.index });
     this.del("allocsByJob", key(existing.namespace, existing.jobId, id));
     if (existing.evalId !== "") this.del("allocsByEval", key(existing.evalId, id));
     if (existing.deploymentId !== "") this.del("allocsByDeployment", key(existing.deploymentId, id));

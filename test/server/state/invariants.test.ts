@@ -3,8 +3,8 @@
 // reproduce every table, including the derived ones, exactly.
 
 import test from "ava";
-import type { AllocClientStatus, EvalStatus } from "../../../shared/model/index.js";
-import { deriveJobStatus, StateStore, type StateCommand, type StateSnapshot } from "../../../server/state/index.js";
+import { sumAllocUsage, type AllocClientStatus, type EvalStatus } from "../../../shared/model/index.js";
+import { deriveJobStatus, isAllocTerminal, StateStore, type StateCommand, type StateSnapshot } from "../../../server/state/index.js";
 import { allocation, evaluation, group, Harness, job, node, withoutJob } from "./fixtures.js";
 
 function rng(seed: number): () => number {
@@ -80,6 +80,15 @@ function checkConsistency(snap: StateSnapshot): string[] {
     if (!snap.allocsByNode(a.nodeId).includes(a)) problems.push(`alloc ${a.id} missing from its node's index`);
     if (!snap.allocsByJob(a.namespace, a.jobId).includes(a)) problems.push(`alloc ${a.id} missing from its job's index`);
     if (a.evalId !== "" && !snap.allocsByEval(a.evalId).includes(a)) problems.push(`alloc ${a.id} missing from its eval's index`);
+  }
+  for (const [nodeId, usage] of d.nodeUsage.entries()) {
+    const expected = sumAllocUsage(snap.allocsByNode(nodeId).filter((a) => !isAllocTerminal(a)));
+    const { modifyIndex: _, ...sums } = usage;
+    const { modifyIndex: __, ...want } = expected;
+    if (JSON.stringify(sums) !== JSON.stringify(want)) problems.push(`node ${nodeId} usage ${JSON.stringify(sums)} differs from its allocations' ${JSON.stringify(want)}`);
+  }
+  for (const a of allocs) {
+    if (!isAllocTerminal(a) && d.nodeUsage.get(a.nodeId) === undefined) problems.push(`node ${a.nodeId} of live alloc ${a.id} has no usage`);
   }
   const evals = snap.evals();
   if (d.evalsByJob.size !== evals.length) problems.push("evalsByJob size differs from evals");
