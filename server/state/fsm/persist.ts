@@ -86,6 +86,13 @@ class ChunkWriter {
     if (this.pendingChars >= PIECE_CHARS) this.flush();
   }
 
+  /** A line "<type> <json>", without first joining its parts into a string of their own. */
+  row(type: string, json: string): void {
+    this.pending.push(type, " ", json, "\n");
+    this.pendingChars += type.length + json.length + 2;
+    if (this.pendingChars >= PIECE_CHARS) this.flush();
+  }
+
   private flush(): void {
     if (this.pendingChars === 0) return;
     const piece = this.pending.join("");
@@ -160,7 +167,7 @@ export class StateEncoder {
   }
 
   private row(type: string, json: string): void {
-    this.out.line(`${type} ${json}`);
+    this.out.row(type, json);
     this.rows += 1;
   }
 
