@@ -22,22 +22,21 @@ function tables(s: StateSnapshot): Record<string, unknown> {
 }
 
 /** Runs `work` while timing every event-loop turn; returns its result and the longest turn in ms. */
-async function longestTurn<T>(work: () => Promise<T>): Promise<{ result: T; longestMs: number; turns: number }> {
+async function longestTurn<T>(work: () => Promise<T>): Promise<{ result: T; longestMs: number; p90Ms: number; turns: number }> {
   let last = performance.now();
-  let longestMs = 0;
-  let turns = 0;
+  const gaps: number[] = [];
   let running = true;
   const tick = () => {
     const now = performance.now();
-    longestMs = Math.max(longestMs, now - last);
+    gaps.push(now - last);
     last = now;
-    turns += 1;
     if (running) setImmediate(tick);
   };
   setImmediate(tick);
   const result = await work();
   running = false;
-  return { result, longestMs, turns };
+  gaps.sort((a, b) => a - b);
+  return { result, longestMs: gaps.at(-1) ?? 0, p90Ms: gaps[Math.floor(gaps.length * 0.9)] ?? 0, turns: gaps.length };
 }
 
 test.serial("a state of 50,000 allocations takes many chunks and restores identical, jobs shared as before", (t) => {
@@ -65,16 +64,20 @@ test.serial("a state of 50,000 allocations takes many chunks and restores identi
 });
 
 test.serial("encoding in the background yields to the event loop and gives the same bytes", async (t) => {
+  const oneGoStarted = performance.now();
   const oneGo = Buffer.concat(h.store.persist());
+  const oneGoMs = performance.now() - oneGoStarted;
   const started = performance.now();
-  const { result, longestMs, turns } = await longestTurn(() => h.store.persistInBackground({ sliceMs: 10 }));
+  const { result, longestMs, p90Ms, turns } = await longestTurn(() => h.store.persistInBackground({ sliceMs: 10 }));
   const totalMs = performance.now() - started;
-  t.log(`${oneGo.length} bytes in ${totalMs.toFixed(0)} ms over ${turns} turns, longest ${longestMs.toFixed(1)} ms`);
+  t.log(`${oneGo.length} bytes in ${totalMs.toFixed(0)} ms over ${turns} turns: p90 ${p90Ms.toFixed(1)} ms, longest ${longestMs.toFixed(1)} ms; in one go ${oneGoMs.toFixed(0)} ms`);
   t.true(Buffer.concat(result).equals(oneGo));
   t.true(turns >= 10, `${turns} turns`);
-  // 10 ms slices; the bound leaves room for garbage collection steps (which land in whichever
-  // turn allocates) on a busy two-core machine. Encoding in one go takes many times as long.
-  t.true(longestMs < 150, `longest turn ${longestMs.toFixed(1)} ms`);
+  // 10 ms slices. Wall-clock turns also hold garbage collection steps and time the process is
+  // not scheduled (other test files run beside this one on two cores), so the bounds are loose:
+  // most turns near the slice, none near the time the whole encoding takes in one go.
+  t.true(p90Ms < 50, `p90 turn ${p90Ms.toFixed(1)} ms`);
+  t.true(longestMs < Math.max(100, oneGoMs / 2), `longest turn ${longestMs.toFixed(1)} ms against ${oneGoMs.toFixed(0)} ms in one go`);
 });
 
 test.serial("the store keeps applying while a snapshot of an earlier state is encoded", async (t) => {
