@@ -173,7 +173,7 @@ export class ServerAgent {
       fsm: {
         apply: (index, data) => this.store.apply(index, data),
         skip: (index) => this.store.advanceIndex(index),
-        persist: () => this.store.persist(),
+        persist: (signal) => this.store.persistInBackground({ signal }),
         restore: (data) => this.store.restore(data),
       },
       send: (messages) => this.transport.send(messages),

@@ -7,6 +7,7 @@ import type { Logger } from "../../shared/log.js";
 import {
   decodeMembership, encodeMembership, MemoryStorage, RaftNode,
   type Entry, type Membership, type MembershipChange, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot,
+  type SnapshotData,
 } from "./core/index.js";
 import type { RaftDiskStorage } from "./storage.js";
 
@@ -16,9 +17,13 @@ export interface StateMachine {
   apply(index: number, data: Uint8Array): unknown;
   /** Counts an entry that holds no command (no-op, membership change) as applied. */
   skip(index: number): void;
-  /** The whole state, for a snapshot at the last applied index. */
-  persist(): Uint8Array;
-  restore(data: Uint8Array): void;
+  /**
+   * The whole state as of the last applied index, for a snapshot. The state is captured when
+   * called; encoding it may take many event-loop turns, during which entries keep being applied.
+   * Rejects once `signal` is aborted.
+   */
+  persist(signal: AbortSignal): Promise<SnapshotData>;
+  restore(data: SnapshotData): void;
 }
 
 export interface RaftLoopOptions {
@@ -83,6 +88,12 @@ interface Waiter<T> {
 
 const rng = { next: () => Math.random() };
 
+function dataBytes(data: SnapshotData): number {
+  let n = 0;
+  for (const chunk of data) n += chunk.length;
+  return n;
+}
+
 export class RaftLoop {
   private readonly node: RaftNode;
   private readonly memory: MemoryStorage;
@@ -94,6 +105,10 @@ export class RaftLoop {
   private snapshotIndex: number;
   private bytesSinceSnapshot = 0;
   private lastSnapshotAt = Date.now();
+  /** The snapshot being encoded, at most one; aborted when overtaken or stopped. */
+  private encoding: AbortController | undefined;
+  /** An encoded snapshot waiting to be recorded by the drain loop, between two Readies. */
+  private encoded: { snapshot: Snapshot; bytesBefore: number } | undefined;
   /** Membership as of the applied index: what a snapshot records. */
   private appliedMembership: Membership;
   /** The membership last handed to the transport (in force as soon as appended, §4.1). */
@@ -177,19 +192,25 @@ export class RaftLoop {
 
   /** Works off Ready batches until there are none; one batch at a time, never two at once. */
   private kick(): void {
-    if (this.draining || this.stopped || !this.node.hasReady()) return;
+    if (this.draining || this.stopped || !this.hasWork()) return;
     this.draining = true;
     void this.drain().finally(() => {
       this.draining = false;
-      if (this.node.hasReady()) setImmediate(() => this.kick());
+      if (this.hasWork()) setImmediate(() => this.kick());
     });
   }
 
+  private hasWork(): boolean {
+    return this.encoded !== undefined || this.node.hasReady();
+  }
+
   private async drain(): Promise<void> {
-    while (!this.stopped && this.node.hasReady()) {
-      const ready = this.node.ready();
+    while (!this.stopped && this.hasWork()) {
       try {
-        await this.handle(ready);
+        // Recorded here, between Readies, so its disk write never races a Ready's (an installed
+        // snapshot must not be overwritten by an older local one).
+        if (this.encoded) await this.recordSnapshot();
+        if (this.node.hasReady()) await this.handle(this.node.ready());
       } catch (err) {
         // A failed fsync leaves us unable to promise durability: stop rather than acknowledge.
         this.modules.logger.error("raft storage failed; stopping", { error: err as Error });
@@ -234,6 +255,9 @@ export class RaftLoop {
     if (ready.hardState) this.memory.setHardState(ready.hardState);
     if (late.length > 0) this.modules.send(late);
     if (ready.snapshot) {
+      // A local snapshot still being encoded is older than this one: drop it.
+      this.encoding?.abort(new Error("overtaken by an installed snapshot"));
+      this.encoded = undefined;
       this.modules.fsm.restore(ready.snapshot.data);
       this.applied = ready.snapshot.meta.index;
       this.snapshotIndex = this.applied;
@@ -243,7 +267,7 @@ export class RaftLoop {
       this.applyCommitted(ready);
     }
     this.node.advance(ready);
-    if (this.snapshotDue()) await this.takeSnapshot();
+    if (this.snapshotDue()) this.startSnapshot();
   }
 
   private snapshotDue(): boolean {
@@ -298,17 +322,61 @@ export class RaftLoop {
     this.modules.membershipChanged(membership);
   }
 
-  private async takeSnapshot(): Promise<void> {
-    const term = this.memory.term(this.applied);
+  /**
+   * Starts encoding a snapshot of the state at the applied index, in the background: the loop
+   * goes on replicating and applying meanwhile. The log is compacted only once the encoding is
+   * complete (recordSnapshot). At most one is encoded at a time.
+   */
+  private startSnapshot(): void {
+    if (this.encoding || this.encoded || this.stopped) return;
+    const index = this.applied;
+    const term = this.memory.term(index);
     if (term === undefined) return;
-    const snapshot: Snapshot = { meta: { index: this.applied, term, membership: this.appliedMembership }, data: this.modules.fsm.persist() };
+    const meta = { index, term, membership: this.appliedMembership };
+    const bytesBefore = this.bytesSinceSnapshot;
+    const started = Date.now();
+    const controller = new AbortController();
+    this.encoding = controller;
+    let persisting: Promise<SnapshotData>;
+    try {
+      persisting = this.modules.fsm.persist(controller.signal);
+    } catch (err) {
+      persisting = Promise.reject(err as Error);
+    }
+    persisting.then((data) => {
+      if (controller.signal.aborted || this.stopped) return;
+      this.encoded = { snapshot: { meta, data }, bytesBefore };
+      this.modules.logger.debug("encoded a snapshot", { index, bytes: dataBytes(data), chunks: data.length, ms: Date.now() - started });
+      this.kick();
+    }, (err: unknown) => {
+      if (controller.signal.aborted) return;
+      // Nothing is lost: the log is kept, and the next due check tries again.
+      this.modules.logger.error("could not encode a snapshot", { index, error: err as Error });
+      this.lastSnapshotAt = Date.now();
+    }).finally(() => {
+      if (this.encoding === controller) this.encoding = undefined;
+    });
+  }
+
+  /** Stores the encoded snapshot and compacts the log up to it, unless a newer one got there first. */
+  private async recordSnapshot(): Promise<void> {
+    const encoded = this.encoded;
+    this.encoded = undefined;
+    if (!encoded) return;
+    const { snapshot, bytesBefore } = encoded;
+    const { index, term } = snapshot.meta;
+    if (index <= this.snapshotIndex || this.memory.term(index) !== term) {
+      this.modules.logger.debug("dropped a snapshot that a newer one overtook", { index, snapshotIndex: this.snapshotIndex });
+      return;
+    }
     await this.modules.disk.compact(snapshot);
     this.node.compact(snapshot);
-    this.memory.compact(this.applied - this.opts.snapshotTrailingEntries, snapshot);
-    this.snapshotIndex = this.applied;
-    this.bytesSinceSnapshot = 0;
+    this.memory.compact(index - this.opts.snapshotTrailingEntries, snapshot);
+    this.snapshotIndex = index;
+    // Entries applied while it was encoded are not in it: they count towards the next one.
+    this.bytesSinceSnapshot = Math.max(0, this.bytesSinceSnapshot - bytesBefore);
     this.lastSnapshotAt = Date.now();
-    this.modules.logger.debug("took a snapshot", { index: this.applied, bytes: snapshot.data.length });
+    this.modules.logger.debug("took a snapshot", { index, bytes: dataBytes(snapshot.data) });
   }
 
   private releaseReads(): void {
@@ -397,6 +465,8 @@ export class RaftLoop {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.ticker);
+    this.encoding?.abort(new Error("the server is shutting down"));
+    this.encoded = undefined;
     const stopped = new OutcomeUnknownError("the server is shutting down; the outcome of requests in progress is unknown");
     for (const waiter of [...this.proposals.values(), ...this.reads.values()]) {
       clearTimeout(waiter.timer);

@@ -1,6 +1,11 @@
 // The durable half of Raft: log entries, hard state and the latest snapshot in LevelDB.
 // Each persist() is one atomic batch, fsync'd when the Ready batch says it must be — so a batch
 // of proposals costs one fsync (group commit), and nothing is acknowledged before it is on disk.
+//
+// A snapshot is stored as its chunks, one value each, beside a small record of its meta and
+// chunk count, all in one batch: a large state's snapshot is gigabytes, which must neither be
+// copied into one buffer nor be one LevelDB value. The chunk count in the record says which
+// chunk values belong to it; chunks of a longer older snapshot are deleted in the same batch.
 
 import { ClassicLevel } from "classic-level";
 import { UserError } from "../../shared/errors.js";
@@ -8,7 +13,10 @@ import type { Entry, EntryType, HardState, Snapshot, SnapshotMeta } from "./core
 
 const ENTRY_PREFIX = 0x65; // "e"
 const HARD_STATE_KEY = Buffer.from("hardstate");
-const SNAPSHOT_KEY = Buffer.from("snapshot");
+/** Where older versions kept the snapshot: meta and data in one value. Read, then replaced. */
+const LEGACY_SNAPSHOT_KEY = Buffer.from("snapshot");
+const SNAPSHOT_META_KEY = Buffer.from("snapmeta");
+const SNAPSHOT_CHUNK_PREFIX = "snapchunk:";
 const META_PREFIX = "meta:";
 const ENTRY_TYPES: readonly EntryType[] = ["normal", "config", "noop"];
 
@@ -35,18 +43,25 @@ function decodeEntry(index: number, value: Buffer): Entry {
   };
 }
 
-function encodeSnapshot(snapshot: Snapshot): Buffer {
-  const meta = Buffer.from(JSON.stringify(snapshot.meta));
-  const length = Buffer.allocUnsafe(4);
-  length.writeUInt32BE(meta.length, 0);
-  return Buffer.concat([length, meta, snapshot.data]);
+function chunkKey(n: number): Buffer {
+  const key = Buffer.alloc(SNAPSHOT_CHUNK_PREFIX.length + 4, SNAPSHOT_CHUNK_PREFIX);
+  key.writeUInt32BE(n, SNAPSHOT_CHUNK_PREFIX.length);
+  return key;
 }
 
-function decodeSnapshot(value: Buffer): Snapshot {
+interface SnapshotRecord {
+  meta: SnapshotMeta;
+  chunks: number;
+  bytes: number;
+}
+
+function decodeLegacySnapshot(value: Buffer): Snapshot {
   const length = value.readUInt32BE(0);
   const meta = JSON.parse(value.subarray(4, 4 + length).toString()) as SnapshotMeta;
-  return { meta, data: new Uint8Array(value.subarray(4 + length)) };
+  return { meta, data: [new Uint8Array(value.subarray(4 + length))] };
 }
+
+const asBuffer = (chunk: Uint8Array): Buffer => Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 
 export interface PersistBatch {
   hardState?: HardState;
@@ -66,6 +81,8 @@ export interface StoredRaftState {
 export class RaftDiskStorage {
   private lastIndex = 0;
   private firstIndex = 1;
+  /** One past the highest snapshot chunk key on disk: what writing a new snapshot must clear. */
+  private chunkKeys = 0;
 
   private constructor(private readonly db: ClassicLevel<Buffer, Buffer>) {}
 
@@ -86,15 +103,16 @@ export class RaftDiskStorage {
 
   /** Whether this server ever took part in a cluster (every Raft start writes a hard state). */
   async hasState(): Promise<boolean> {
-    return (await this.db.get(HARD_STATE_KEY)) !== undefined || (await this.db.get(SNAPSHOT_KEY)) !== undefined;
+    return (await this.db.get(HARD_STATE_KEY)) !== undefined || (await this.db.get(SNAPSHOT_META_KEY)) !== undefined ||
+      (await this.db.get(LEGACY_SNAPSHOT_KEY)) !== undefined;
   }
 
   async load(): Promise<StoredRaftState> {
     const state: StoredRaftState = { entries: [] };
     const hardState = await this.db.get(HARD_STATE_KEY);
     if (hardState) state.hardState = JSON.parse(hardState.toString()) as HardState;
-    const snapshot = await this.db.get(SNAPSHOT_KEY);
-    if (snapshot) state.snapshot = decodeSnapshot(snapshot);
+    const snapshot = await this.loadSnapshot();
+    if (snapshot) state.snapshot = snapshot;
     const after = state.snapshot?.meta.index ?? 0;
     this.firstIndex = after + 1;
     for await (const [key, value] of this.db.iterator({ gt: entryKey(after), lt: entryKey(Number.MAX_SAFE_INTEGER) })) {
@@ -107,11 +125,46 @@ export class RaftDiskStorage {
     return state;
   }
 
+  private async loadSnapshot(): Promise<Snapshot | undefined> {
+    for await (const key of this.db.keys({ gte: chunkKey(0), lte: chunkKey(0xffffffff), reverse: true, limit: 1 })) {
+      this.chunkKeys = key.readUInt32BE(SNAPSHOT_CHUNK_PREFIX.length) + 1;
+    }
+    const value = await this.db.get(SNAPSHOT_META_KEY);
+    if (!value) {
+      const legacy = await this.db.get(LEGACY_SNAPSHOT_KEY);
+      return legacy ? decodeLegacySnapshot(legacy) : undefined;
+    }
+    const record = JSON.parse(value.toString()) as SnapshotRecord;
+    const data: Uint8Array[] = [];
+    let bytes = 0;
+    if (record.chunks > 0) {
+      for await (const [key, chunk] of this.db.iterator({ gte: chunkKey(0), lt: chunkKey(record.chunks) })) {
+        const n = key.readUInt32BE(SNAPSHOT_CHUNK_PREFIX.length);
+        if (n !== data.length) break;
+        data.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        bytes += chunk.length;
+      }
+    }
+    if (data.length !== record.chunks || bytes !== record.bytes) {
+      throw new Error(`raft storage: the snapshot at index ${record.meta.index} is damaged: ${data.length} of ${record.chunks} chunks, ${bytes} of ${record.bytes} bytes`);
+    }
+    return { meta: record.meta, data };
+  }
+
   async persist(batch: PersistBatch, sync: boolean): Promise<void> {
     const ops = this.db.batch();
     let stale: { from: number; to: number } | undefined;
     if (batch.snapshot) {
-      ops.put(SNAPSHOT_KEY, encodeSnapshot(batch.snapshot));
+      const { meta, data } = batch.snapshot;
+      let bytes = 0;
+      data.forEach((chunk, n) => {
+        ops.put(chunkKey(n), asBuffer(chunk));
+        bytes += chunk.length;
+      });
+      for (let n = data.length; n < this.chunkKeys; n++) ops.del(chunkKey(n));
+      this.chunkKeys = data.length;
+      ops.put(SNAPSHOT_META_KEY, Buffer.from(JSON.stringify({ meta, chunks: data.length, bytes } satisfies SnapshotRecord)));
+      ops.del(LEGACY_SNAPSHOT_KEY);
       stale = { from: this.firstIndex, to: batch.snapshot.meta.index };
       this.firstIndex = batch.snapshot.meta.index + 1;
       this.lastIndex = Math.max(this.lastIndex, batch.snapshot.meta.index);

@@ -1,6 +1,9 @@
 // Raft messages between servers over gRPC: one long-lived client stream per peer carries every
 // message to it in order; snapshots go over their own InstallSnapshot stream in chunks. A peer
 // that is down or slow only loses its own messages (Raft retransmits), never blocks the others.
+//
+// A snapshot is already a list of chunks: it is sent piece by piece as the stream drains, and
+// the receiver hands the pieces on as they came, so neither side ever joins it into one buffer.
 
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../../proto/index.js";
@@ -55,6 +58,25 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.max_send_message_length": RAFT_MAX_MESSAGE_BYTES,
   "grpc.max_receive_message_length": RAFT_MAX_MESSAGE_BYTES,
 };
+
+/** Resolves when the stream wants more; rejects when it failed or closed first. */
+function drained(stream: grpc.ClientWritableStream<pb.InstallSnapshotRequest>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      stream.off("drain", onDrain);
+      stream.off("error", onError);
+      stream.off("close", onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onError = (err: Error) => done(err);
+    const onClose = () => done(new Error("the snapshot stream closed"));
+    stream.on("drain", onDrain);
+    stream.on("error", onError);
+    stream.on("close", onClose);
+  });
+}
 
 class PeerSender {
   private client: pb.RaftClient;
@@ -129,15 +151,34 @@ class PeerSender {
       }
     });
     call.on("error", () => {});
-    const data = Buffer.from(snapshot.data.buffer, snapshot.data.byteOffset, snapshot.data.byteLength);
-    const chunk = this.opts.snapshotChunkBytes;
-    for (let offset = 0; offset === 0 || offset < data.length; offset += chunk) {
-      call.write({
-        clusterId: this.modules.clusterId(), term: message.term, leaderId: message.from,
-        lastIncludedIndex: snapshot.meta.index, lastIncludedTerm: snapshot.meta.term,
-        membership: { voters: snapshot.meta.membership.voters.map((v) => ({ ...v })), learners: [] },
-        offset, data: data.subarray(offset, offset + chunk), done: offset + chunk >= data.length,
-      });
+    // A failed stream is reported through the callback above.
+    void this.streamSnapshot(call, message).catch(() => call.cancel());
+  }
+
+  /** Writes the snapshot's pieces, waiting for the stream to drain rather than queueing them all. */
+  private async streamSnapshot(call: grpc.ClientWritableStream<pb.InstallSnapshotRequest>, message: SnapshotMessage): Promise<void> {
+    const { snapshot } = message;
+    const total = snapshot.data.reduce((n, chunk) => n + chunk.length, 0);
+    const size = this.opts.snapshotChunkBytes;
+    const request = (offset: number, data: Uint8Array): pb.InstallSnapshotRequest => ({
+      clusterId: this.modules.clusterId(), term: message.term, leaderId: message.from,
+      lastIncludedIndex: snapshot.meta.index, lastIncludedTerm: snapshot.meta.term,
+      membership: { voters: snapshot.meta.membership.voters.map((v) => ({ ...v })), learners: [] },
+      offset, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), done: offset + data.length >= total,
+    });
+    if (total === 0) {
+      call.write(request(0, new Uint8Array(0)));
+      call.end();
+      return;
+    }
+    let offset = 0;
+    for (const chunk of snapshot.data) {
+      for (let at = 0; at < chunk.length; at += size) {
+        const piece = chunk.subarray(at, at + size);
+        const more = call.write(request(offset, piece));
+        offset += piece.length;
+        if (!more && offset < total) await drained(call);
+      }
     }
     call.end();
   }
@@ -235,7 +276,7 @@ export class RaftTransport {
         });
       },
       installSnapshot: (call, callback) => {
-        const chunks: Buffer[] = [];
+        const chunks: Uint8Array[] = [];
         let received = 0;
         let first: pb.InstallSnapshotRequest | undefined;
         let answered = false;
@@ -253,7 +294,7 @@ export class RaftTransport {
           if (chunk.offset !== received || chunk.lastIncludedIndex !== first.lastIncludedIndex) {
             return reject(grpc.status.INVALID_ARGUMENT, "snapshot chunks out of order");
           }
-          chunks.push(chunk.data);
+          if (chunk.data.length > 0) chunks.push(new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength));
           received += chunk.data.length;
           if (!chunk.done) return;
           answered = true;
@@ -262,7 +303,7 @@ export class RaftTransport {
               index: first.lastIncludedIndex, term: first.lastIncludedTerm,
               membership: { voters: (first.membership?.voters ?? []).map((v) => ({ id: v.id, address: v.address })) },
             },
-            data: new Uint8Array(Buffer.concat(chunks)),
+            data: chunks,
           };
           this.modules.deliver({ type: "snapshot", from: first.leaderId, to: this.opts.selfId, term: first.term, snapshot });
           callback(null, { term: first.term, success: true, bytesReceived: received });

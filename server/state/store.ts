@@ -6,7 +6,8 @@ import { CommandDecodeError, IndexWaitTimeoutError } from "./errors.js";
 import { EventBroker } from "./events.js";
 import { applyCommand } from "./fsm/apply.js";
 import { decodeCommand } from "./fsm/codec.js";
-import { persistState, restoreState } from "./fsm/persist.js";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { persistState, restoreState, StateEncoder, type StateChunks } from "./fsm/persist.js";
 import { StateSnapshot } from "./fsm/snapshot.js";
 import { emptyState, type StateData } from "./fsm/tables.js";
 import { TABLE_NAMES, type ApplyResult, type EventBatch, type StateCommand, type StateLogger, type TableName } from "./fsm/types.js";
@@ -34,6 +35,18 @@ const silent: StateLogger = { debug: () => {}, info: () => {}, warn: () => {} };
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("the operation was aborted", "AbortError");
+}
+
+/** Work done between two yields to the event loop while a snapshot is encoded in the background. */
+export const DEFAULT_SNAPSHOT_SLICE_MS = 10;
+
+export interface PersistOptions {
+  /** Size of the snapshot's chunks. */
+  chunkBytes?: number;
+  /** Longest stretch of encoding before yielding to the event loop. */
+  sliceMs?: number;
+  /** Stops the encoding; the promise then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export class StateStore {
@@ -69,7 +82,7 @@ export class StateStore {
   }
 
   /** A store holding the state of a snapshot made by `persist()`. */
-  static restore(bytes: Uint8Array, opts: Partial<StateStoreOptions> = {}, modules: StateStoreModules = {}): StateStore {
+  static restore(bytes: Uint8Array | StateChunks, opts: Partial<StateStoreOptions> = {}, modules: StateStoreModules = {}): StateStore {
     const store = new StateStore(opts, modules);
     store.restore(bytes);
     return store;
@@ -169,9 +182,26 @@ export class StateStore {
     this.wakeIndex();
   }
 
-  /** The whole state and its index, for a Raft snapshot. */
-  persist(): Uint8Array {
-    return persistState(this.state);
+  /** The whole state and its index as snapshot chunks, encoded in one go (tests, tools). */
+  persist(chunkBytes?: number): Uint8Array[] {
+    return persistState(this.state, chunkBytes);
+  }
+
+  /**
+   * The state as of now, for a Raft snapshot at the last applied index, encoded a slice per
+   * event-loop turn: the store keeps applying meanwhile, which cannot change the state being
+   * encoded (it is immutable), so a large state never stalls the server.
+   */
+  async persistInBackground(opts: PersistOptions = {}): Promise<Uint8Array[]> {
+    const encoder = new StateEncoder(this.state, opts.chunkBytes);
+    const sliceMs = opts.sliceMs ?? DEFAULT_SNAPSHOT_SLICE_MS;
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const deadline = performance.now() + sliceMs;
+      if (encoder.step(() => performance.now() < deadline)) return encoder.finish();
+      // setImmediate, not a microtask: timers and network I/O (heartbeats, appends) run in between.
+      await nextTurn();
+    }
   }
 
   /**
@@ -179,7 +209,7 @@ export class StateStore {
    * state; event subscribers are closed (the stream has a gap) and must subscribe again.
    * Throws StateRestoreError, leaving the state as it was, when the bytes are not a snapshot.
    */
-  restore(bytes: Uint8Array): void {
+  restore(bytes: Uint8Array | StateChunks): void {
     const state = restoreState(bytes);
     this.state = state;
     this.events.reset(state.latestIndex);

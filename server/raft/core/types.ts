@@ -38,9 +38,16 @@ export interface SnapshotMeta {
   membership: Membership;
 }
 
+/**
+ * A snapshot's bytes as a list of chunks, to be read in order. A state machine's snapshot can be
+ * gigabytes: more than one buffer should hold or one copy should cost. Chunk boundaries carry no
+ * meaning; storage and transport may split or join chunks.
+ */
+export type SnapshotData = readonly Uint8Array[];
+
 export interface Snapshot {
   meta: SnapshotMeta;
-  data: Uint8Array;
+  data: SnapshotData;
 }
 
 export type Role = "follower" | "pre-candidate" | "candidate" | "leader";

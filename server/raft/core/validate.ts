@@ -61,7 +61,7 @@ export function checkMessage(msg: Message): string | undefined {
       if (typeof meta !== "object" || (meta as unknown) === null || !isIndex(meta.index) || !isIndex(meta.term)) return "snapshot has invalid metadata";
       if (meta.term > msg.term || (meta.index > 0 && meta.term === 0)) return `snapshot term ${meta.term} is impossible`;
       if (!isMembership(meta.membership)) return "snapshot membership is malformed";
-      if (!(data instanceof Uint8Array)) return "snapshot has no data bytes";
+      if (!Array.isArray(data) || !data.every((chunk) => chunk instanceof Uint8Array)) return "snapshot data is not a list of byte chunks";
       return undefined;
     }
     case "snapshotResponse":

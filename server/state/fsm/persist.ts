@@ -1,10 +1,25 @@
-// The whole state as bytes, for Raft snapshots: a header line naming the format and its version,
-// then one JSON document with every primary table and the indexes. Secondary indexes and
-// counters are derived, so they are rebuilt on restore rather than stored.
+// The whole state as bytes, for Raft snapshots.
+//
+// Format version 2 is row-wise text: a header line naming the format and its version, then one
+// line per row, "<row type> <JSON>", and a closing "end" line that counts the rows (so a snapshot
+// cut short at a line boundary is still caught). JSON never holds a raw newline, and no UTF-8
+// multi-byte sequence holds the byte 0x0A, so lines can be found in the bytes without decoding.
+//
+// The bytes are a list of fixed-size chunks, never one buffer or one string: at a million
+// allocations the state is gigabytes of JSON, beyond V8's longest string and far beyond what one
+// event-loop turn may spend. Lines run across chunk boundaries freely; the reader carries the
+// partial line over. A chunk boundary therefore carries no meaning, and whoever moves the bytes
+// (disk, network) may split or join chunks as it likes.
+//
+// Only primary rows are written. Secondary indexes and counters are derived, so `rebuild`
+// computes them from the primary rows on restore rather than storing them.
 //
 // Allocations carry a copy of their job; most of them share the very same job object (the plan's
-// job), so jobs are written once into a pool and referred to by position, which keeps snapshots
-// small and gives the restored state the same sharing.
+// job), so jobs are written once into a pool ("pool" lines, numbered in order of appearance) and
+// referred to by position, which keeps snapshots small and gives the restored state the same
+// sharing.
+//
+// Version 1 (one JSON document after the header) is still read, for snapshots taken before.
 
 import {
   NO_ALLOC_USAGE, withAllocUsage, type Allocation, type Deployment, type Evaluation, type Job, type JobSummary, type Node, type NodeAllocUsage,
@@ -17,64 +32,453 @@ import { zeroTableIndexes, type StateData } from "./tables.js";
 import { TABLE_NAMES, type TableName, type Variable } from "./types.js";
 
 const MAGIC = "nomadish-state";
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
+
+/** A snapshot's bytes: read them in order; the boundaries between chunks mean nothing. */
+export type StateChunks = readonly Uint8Array[];
+
+/** Big enough that a million allocations make a few hundred chunks, small enough for one LevelDB value. */
+export const DEFAULT_SNAPSHOT_CHUNK_BYTES = 4 << 20;
 
 type StoredAlloc = Omit<Allocation, "job"> & { job: number };
+
+/** The primary rows of a state: everything a snapshot holds; `rebuild` derives the rest. */
+interface PrimaryRows {
+  latestIndex: number;
+  tableIndexes: Record<TableName, number>;
+  jobs: Job[];
+  jobVersions: Job[];
+  /** [namespace, job id, version] of versions marked stable. */
+  stableVersions: [string, string, number][];
+  jobSummaries: JobSummary[];
+  nodes: Node[];
+  allocs: Allocation[];
+  /** [node id, index of the last change to its allocations]; absent in older snapshots. */
+  nodeAllocsIndex: [string, number][] | undefined;
+  evals: Evaluation[];
+  deployments: Deployment[];
+  variables: Variable[];
+}
+
+// --- encoding ---------------------------------------------------------------------------------
+
+/** Text is gathered into pieces of about this many characters before it is turned into bytes. */
+const PIECE_CHARS = 64 * 1024;
+
+const textEncoder = new TextEncoder();
+
+/** Appends text to chunks of (about) a fixed size, splitting wherever a chunk fills up. */
+class ChunkWriter {
+  readonly chunks: Uint8Array[] = [];
+  private current: Uint8Array;
+  private used = 0;
+  private pending: string[] = [];
+  private pendingChars = 0;
+  bytes = 0;
+
+  constructor(chunkBytes: number) {
+    // At least 4 bytes, so that any one character fits into an empty chunk.
+    this.current = new Uint8Array(Math.max(4, chunkBytes));
+  }
+
+  line(text: string): void {
+    this.pending.push(text, "\n");
+    this.pendingChars += text.length + 1;
+    if (this.pendingChars >= PIECE_CHARS) this.flush();
+  }
+
+  /** A line "<type> <json>", without first joining its parts into a string of their own. */
+  row(type: string, json: string): void {
+    this.pending.push(type, " ", json, "\n");
+    this.pendingChars += type.length + json.length + 2;
+    if (this.pendingChars >= PIECE_CHARS) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pendingChars === 0) return;
+    const piece = this.pending.join("");
+    this.pending = [];
+    this.pendingChars = 0;
+    // Encoded straight into the chunk; what does not fit goes on in a fresh one. A chunk may end
+    // up to 3 bytes short when the next character does not fit whole.
+    let text = piece;
+    for (;;) {
+      const { read, written } = textEncoder.encodeInto(text, this.current.subarray(this.used));
+      this.used += written;
+      this.bytes += written;
+      if (read === text.length) return;
+      text = text.slice(read);
+      this.chunks.push(this.current.subarray(0, this.used));
+      this.current = new Uint8Array(this.current.length);
+      this.used = 0;
+    }
+  }
+
+  finish(): Uint8Array[] {
+    this.flush();
+    // The last chunk is copied to its size: a small state must not pin a whole chunk's memory.
+    if (this.used > 0) this.chunks.push(this.current.slice(0, this.used));
+    this.current = new Uint8Array(0);
+    this.used = 0;
+    return this.chunks;
+  }
+}
+
+/** One table's rows, written in key order by `write`. */
+interface Section<V> {
+  map: PMap<V>;
+  write(k: string, v: V): void;
+}
+
+/**
+ * Writes a state as v2 rows a slice at a time. The state is immutable, so the encoder can stop
+ * anywhere and go on later, however much the store applied in between.
+ */
+export class StateEncoder {
+  private readonly out: ChunkWriter;
+  private readonly sections: Section<unknown>[];
+  private section = 0;
+  /** Key of the last row written of the current section; undefined before its first row. */
+  private resumeAfter: string | undefined;
+  private rows = 0;
+  private readonly pool = new Map<Job, number>();
+  private done = false;
+
+  constructor(state: StateData, chunkBytes: number = DEFAULT_SNAPSHOT_CHUNK_BYTES) {
+    if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw new RangeError(`snapshot chunk size ${chunkBytes} is not a positive integer`);
+    this.out = new ChunkWriter(chunkBytes);
+    this.out.line(`${MAGIC} ${SNAPSHOT_FORMAT_VERSION}`);
+    this.row("state", JSON.stringify({ latestIndex: state.latestIndex, tableIndexes: state.tableIndexes }));
+    const section = <V>(map: PMap<V>, write: (k: string, v: V) => void): Section<unknown> => ({ map, write }) as Section<unknown>;
+    this.sections = [
+      section(state.jobs, (_k, j) => this.row("job", String(this.ref(j)))),
+      section(state.jobVersions, (_k, j) => this.row("version", String(this.ref(j)))),
+      section(state.stableVersions, (k, version) => {
+        const [namespace = "", jobId = ""] = k.split("\u0000");
+        this.row("stable", JSON.stringify([namespace, jobId, version]));
+      }),
+      section(state.jobSummaries, (_k, s) => this.row("summary", JSON.stringify(s))),
+      section(state.nodes, (_k, n) => this.row("node", JSON.stringify(n))),
+      section(state.allocs, (_k, a) => this.row("alloc", JSON.stringify({ ...a, job: this.ref(a.job) }))),
+      section(state.nodeUsage, (k, usage) => this.row("nodeAllocsIndex", JSON.stringify([k, usage.modifyIndex]))),
+      section(state.evals, (_k, e) => this.row("eval", JSON.stringify(e))),
+      section(state.deployments, (_k, d) => this.row("deployment", JSON.stringify(d))),
+      section(state.variables, (_k, v) => this.row("variable", JSON.stringify(v))),
+    ];
+  }
+
+  private row(type: string, json: string): void {
+    this.out.row(type, json);
+    this.rows += 1;
+  }
+
+  /** The job's position in the pool; a job seen for the first time is written into it first. */
+  private ref(job: Job): number {
+    let at = this.pool.get(job);
+    if (at === undefined) {
+      at = this.pool.size;
+      this.pool.set(job, at);
+      this.row("pool", JSON.stringify(job));
+    }
+    return at;
+  }
+
+  /** Bytes written so far. */
+  get bytes(): number {
+    return this.out.bytes;
+  }
+
+  /**
+   * Writes rows until `goOn()` says to stop or all are written; true once everything is written.
+   * `goOn` is asked every few rows, not for each (it reads a clock, typically).
+   */
+  step(goOn: () => boolean = () => true): boolean {
+    if (this.done) return true;
+    let sinceCheck = 0;
+    let timeUp = false;
+    while (this.section < this.sections.length) {
+      const { map, write } = this.sections[this.section] as Section<unknown>;
+      const skip = this.resumeAfter;
+      let finished = true;
+      map.forEachFrom(skip ?? "", (k, v) => {
+        if (k === skip) return true;
+        if (timeUp) {
+          finished = false;
+          return false;
+        }
+        write(k, v);
+        this.resumeAfter = k;
+        if (++sinceCheck >= 64) {
+          sinceCheck = 0;
+          if (!goOn()) timeUp = true;
+        }
+        return true;
+      });
+      if (!finished) return false;
+      this.section += 1;
+      this.resumeAfter = undefined;
+      if (timeUp) return false;
+    }
+    this.out.line(`end ${JSON.stringify({ rows: this.rows })}`);
+    this.done = true;
+    return true;
+  }
+
+  /** The encoded chunks; call once step() returned true. */
+  finish(): Uint8Array[] {
+    if (!this.done) throw new Error("the state encoder has not written every row yet");
+    return this.out.finish();
+  }
+}
+
+/** The whole state as snapshot chunks, in one go (tests, tools; the server encodes in the background). */
+export function persistState(state: StateData, chunkBytes?: number): Uint8Array[] {
+  const encoder = new StateEncoder(state, chunkBytes);
+  encoder.step();
+  return encoder.finish();
+}
+
+
+// --- decoding ---------------------------------------------------------------------------------
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const lenientDecoder = new TextDecoder("utf-8");
+
+function decodeText(bytes: Uint8Array): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new StateRestoreError("state snapshot is corrupt: the bytes are not UTF-8 text");
+  }
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Calls `fn` for each line of the chunks, in order. Each chunk is decoded once up to its last
+ * newline; the bytes after it wait for the next chunk (a line may span any number of chunks).
+ * Returns the bytes after the last newline (a line without its end: the data was cut short).
+ */
+function forEachLine(chunks: StateChunks, fn: (line: string) => void): Uint8Array {
+  let carry: Uint8Array[] = [];
+  for (const chunk of chunks) {
+    const last = chunk.lastIndexOf(10);
+    if (last < 0) {
+      if (chunk.length > 0) carry.push(chunk);
+      continue;
+    }
+    let start = 0;
+    if (carry.length > 0) {
+      const end = chunk.indexOf(10);
+      carry.push(chunk.subarray(0, end));
+      fn(decodeText(concatBytes(carry)));
+      carry = [];
+      start = end + 1;
+    }
+    if (last > start) {
+      const lines = decodeText(chunk.subarray(start, last)).split("\n");
+      for (const line of lines) fn(line);
+    } else if (last === start) {
+      fn("");
+    }
+    if (last + 1 < chunk.length) carry.push(chunk.subarray(last + 1));
+  }
+  return concatBytes(carry.length === 0 ? [new Uint8Array(0)] : carry);
+}
+
+/** The header's version, read from the first bytes without decoding the rest. */
+function headerVersion(chunks: StateChunks): number {
+  const head: Uint8Array[] = [];
+  let length = 0;
+  for (const chunk of chunks) {
+    if (length >= 64) break;
+    head.push(chunk.subarray(0, 64 - length));
+    length += Math.min(chunk.length, 64 - length);
+  }
+  const bytes = concatBytes(head.length === 0 ? [new Uint8Array(0)] : head);
+  const newline = bytes.indexOf(10);
+  const header = lenientDecoder.decode(newline < 0 ? bytes.subarray(0, 40) : bytes.subarray(0, newline));
+  const match = /^nomadish-state (\d+)$/.exec(header);
+  if (!match || newline < 0) throw new StateRestoreError(`not a state snapshot: it starts with ${JSON.stringify(header.slice(0, 40))}`);
+  const version = Number(match[1]);
+  if (!READABLE_VERSIONS.includes(version)) {
+    throw new StateRestoreError(`state snapshot format version ${version} is not supported (this server reads versions ${READABLE_VERSIONS.join(" and ")})`);
+  }
+  return version;
+}
+
+/** Restores a state from snapshot chunks (or the bytes of one, as older snapshots were). */
+export function restoreState(data: Uint8Array | StateChunks): StateData {
+  const chunks: StateChunks = data instanceof Uint8Array ? [data] : data;
+  const version = headerVersion(chunks);
+  return rebuild(version === 1 ? readV1(chunks) : readV2(chunks));
+}
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new StateRestoreError(`state snapshot is corrupt: ${what} is not an object`);
+  return value as Record<string, unknown>;
+}
+
+/** A row as an object whose key fields are strings (anything else could not be put in a table). */
+function row<T>(value: unknown, what: string, keys: readonly string[]): T {
+  const o = object(value, what);
+  for (const k of keys) {
+    if (typeof o[k] !== "string") throw new StateRestoreError(`state snapshot is corrupt: ${what} has no "${k}"`);
+  }
+  return o as T;
+}
+
+function tuple(value: unknown, what: string, types: readonly ("string" | "number")[]): unknown[] {
+  if (!Array.isArray(value) || value.length !== types.length || types.some((t, i) => typeof value[i] !== t)) {
+    throw new StateRestoreError(`state snapshot is corrupt: ${what} is not a ${JSON.stringify(types)}`);
+  }
+  return value as unknown[];
+}
+
+function storedIndexes(value: unknown): Record<TableName, number> {
+  const tableIndexes = zeroTableIndexes();
+  const stored = (value ?? {}) as Record<string, unknown>;
+  for (const t of TABLE_NAMES) {
+    const v = stored[t];
+    if (typeof v === "number") tableIndexes[t] = v;
+  }
+  return tableIndexes;
+}
+
+function readV2(chunks: StateChunks): PrimaryRows {
+  const rows: PrimaryRows = {
+    latestIndex: -1, tableIndexes: zeroTableIndexes(), jobs: [], jobVersions: [], stableVersions: [], jobSummaries: [], nodes: [],
+    allocs: [], nodeAllocsIndex: [], evals: [], deployments: [], variables: [],
+  };
+  const pool: Job[] = [];
+  const job = (at: unknown, line: number): Job => {
+    const found = typeof at === "number" ? pool[at] : undefined;
+    if (found === undefined) throw new StateRestoreError(`state snapshot line ${line} refers to job ${String(at)} of ${pool.length}`);
+    return found;
+  };
+  let line = 0;
+  let ended = false;
+  const rest = forEachLine(chunks, (text) => {
+    line += 1;
+    if (line === 1) return; // the header, checked already
+    if (ended) throw new StateRestoreError(`state snapshot is corrupt: line ${line} follows the end`);
+    const space = text.indexOf(" ");
+    const type = space < 0 ? text : text.slice(0, space);
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(space + 1));
+    } catch (err) {
+      throw new StateRestoreError(`state snapshot is corrupt at line ${line} (${JSON.stringify(type.slice(0, 40))}): ${(err as Error).message}`);
+    }
+    if (space < 0) throw new StateRestoreError(`state snapshot is corrupt at line ${line}: no row type`);
+    const what = `line ${line} (${type})`;
+    switch (type) {
+      case "state": {
+        const s = object(value, what);
+        if (typeof s["latestIndex"] !== "number") throw new StateRestoreError("state snapshot has no index");
+        rows.latestIndex = s["latestIndex"];
+        rows.tableIndexes = storedIndexes(s["tableIndexes"]);
+        break;
+      }
+      case "pool": pool.push(row<Job>(value, what, ["id", "namespace"])); break;
+      case "job": rows.jobs.push(job(value, line)); break;
+      case "version": rows.jobVersions.push(job(value, line)); break;
+      case "stable": rows.stableVersions.push(tuple(value, what, ["string", "string", "number"]) as [string, string, number]); break;
+      case "summary": rows.jobSummaries.push(row<JobSummary>(value, what, ["jobId", "namespace"])); break;
+      case "node": rows.nodes.push(row<Node>(value, what, ["id"])); break;
+      case "alloc": {
+        const a = row<StoredAlloc>(value, what, ["id", "namespace", "jobId", "nodeId", "evalId", "deploymentId"]);
+        rows.allocs.push({ ...a, job: job(a.job, line) });
+        break;
+      }
+      case "nodeAllocsIndex": rows.nodeAllocsIndex?.push(tuple(value, what, ["string", "number"]) as [string, number]); break;
+      case "eval": rows.evals.push(row<Evaluation>(value, what, ["id", "namespace", "jobId"])); break;
+      case "deployment": rows.deployments.push(row<Deployment>(value, what, ["id", "namespace", "jobId"])); break;
+      case "variable": rows.variables.push(row<Variable>(value, what, ["namespace", "path"])); break;
+      case "end": {
+        const stated = object(value, what)["rows"];
+        // The header and the end line are not rows.
+        if (stated !== line - 2) throw new StateRestoreError(`state snapshot is corrupt: it ends after ${line - 2} rows but says it has ${String(stated)}`);
+        ended = true;
+        break;
+      }
+      default:
+        throw new StateRestoreError(`state snapshot is corrupt: unknown row type ${JSON.stringify(type.slice(0, 40))} at line ${line}`);
+    }
+  });
+  if (rest.length > 0 || !ended) throw new StateRestoreError(`state snapshot is truncated: it stops after line ${line}${rest.length > 0 ? " in the middle of a row" : ", before its end"}`);
+  if (rows.latestIndex < 0) throw new StateRestoreError("state snapshot has no index");
+  return rows;
+}
 
 interface SnapshotDocV1 {
   latestIndex: number;
   tableIndexes: Record<TableName, number>;
   jobPool: Job[];
-  /** Positions in jobPool. */
   jobs: number[];
   jobVersions: number[];
-  /** [namespace, job id, version] of versions marked stable. */
   stableVersions: [string, string, number][];
   jobSummaries: JobSummary[];
   nodes: Node[];
   allocs: StoredAlloc[];
-  /** [node id, index of the last change to its allocations]; the usage itself is summed from the allocations. Absent in older snapshots. */
+  /** [node id, index of the last change to its allocations]; absent in older snapshots. */
   nodeAllocsIndex?: [string, number][];
   evals: Evaluation[];
   deployments: Deployment[];
   variables: Variable[];
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
-export function persistState(state: StateData): Uint8Array {
-  const pool: Job[] = [];
-  const positions = new Map<Job, number>();
-  const ref = (job: Job): number => {
-    let at = positions.get(job);
-    if (at === undefined) {
-      at = pool.length;
-      pool.push(job);
-      positions.set(job, at);
-    }
-    return at;
+/** Version 1: one JSON document after the header (only ever written for states small enough). */
+function readV1(chunks: StateChunks): PrimaryRows {
+  const text = decodeText(concatBytes(chunks));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.slice(text.indexOf("\n") + 1));
+  } catch (err) {
+    throw new StateRestoreError(`state snapshot is corrupt: ${(err as Error).message}`);
+  }
+  const doc = object(raw, "the document") as Partial<SnapshotDocV1>;
+  const array = <T>(field: keyof SnapshotDocV1): T[] => {
+    const value = doc[field];
+    if (!Array.isArray(value)) throw new StateRestoreError(`state snapshot is missing its "${field}" table`);
+    return value as T[];
   };
-  const doc: SnapshotDocV1 = {
-    latestIndex: state.latestIndex,
-    tableIndexes: { ...state.tableIndexes },
-    jobPool: pool,
-    jobs: state.jobs.values().map(ref),
-    jobVersions: state.jobVersions.values().map(ref),
-    stableVersions: state.stableVersions.entries().map(([k, version]) => {
-      const [namespace = "", jobId = ""] = k.split("\u0000");
-      return [namespace, jobId, version];
-    }),
-    jobSummaries: state.jobSummaries.values(),
-    nodes: state.nodes.values(),
-    allocs: state.allocs.values().map((a) => ({ ...a, job: ref(a.job) })),
-    nodeAllocsIndex: state.nodeUsage.entries().map(([nodeId, usage]) => [nodeId, usage.modifyIndex]),
-    evals: state.evals.values(),
-    deployments: state.deployments.values(),
-    variables: state.variables.values(),
+  const pool = array<Job>("jobPool");
+  const job = (at: number): Job => {
+    const found = pool[at];
+    if (found === undefined) throw new StateRestoreError(`state snapshot refers to job ${at} of ${pool.length}`);
+    return found;
   };
-  return encoder.encode(`${MAGIC} ${SNAPSHOT_FORMAT_VERSION}\n${JSON.stringify(doc)}`);
+  if (typeof doc.latestIndex !== "number") throw new StateRestoreError("state snapshot has no index");
+  return {
+    latestIndex: doc.latestIndex,
+    tableIndexes: storedIndexes(doc.tableIndexes),
+    jobs: array<number>("jobs").map(job),
+    jobVersions: array<number>("jobVersions").map(job),
+    stableVersions: array<[string, string, number]>("stableVersions"),
+    jobSummaries: array<JobSummary>("jobSummaries"),
+    nodes: array<Node>("nodes"),
+    allocs: array<StoredAlloc>("allocs").map((a): Allocation => ({ ...a, job: job(a.job) })),
+    nodeAllocsIndex: doc.nodeAllocsIndex !== undefined ? array<[string, number]>("nodeAllocsIndex") : undefined,
+    evals: array<Evaluation>("evals"),
+    deployments: array<Deployment>("deployments"),
+    variables: array<Variable>("variables"),
+  };
 }
+
+// --- rebuilding -------------------------------------------------------------------------------
 
 /**
  * Each node's usage, summed from its live allocations, with the index of its last change as the
@@ -100,59 +504,9 @@ function sorted<V>(entries: [string, V][]): PMap<V> {
   return PMap.fromSorted(entries);
 }
 
-function array<T>(doc: Record<string, unknown>, field: string): T[] {
-  const value = doc[field];
-  if (!Array.isArray(value)) throw new StateRestoreError(`state snapshot is missing its "${field}" table`);
-  return value as T[];
-}
-
-export function restoreState(bytes: Uint8Array): StateData {
-  let text: string;
-  try {
-    text = decoder.decode(bytes);
-  } catch {
-    throw new StateRestoreError("not a state snapshot: the bytes are not UTF-8 text");
-  }
-  const newline = text.indexOf("\n");
-  const header = newline < 0 ? text.slice(0, 40) : text.slice(0, newline);
-  const match = /^nomadish-state (\d+)$/.exec(header);
-  if (!match) throw new StateRestoreError(`not a state snapshot: it starts with ${JSON.stringify(header.slice(0, 40))}`);
-  const version = Number(match[1]);
-  if (version !== SNAPSHOT_FORMAT_VERSION) {
-    throw new StateRestoreError(`state snapshot format version ${version} is not supported (this server reads version ${SNAPSHOT_FORMAT_VERSION})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.slice(newline + 1));
-  } catch (err) {
-    throw new StateRestoreError(`state snapshot is corrupt: ${(err as Error).message}`);
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new StateRestoreError("state snapshot is corrupt: not an object");
-  return rebuild(raw as Record<string, unknown>);
-}
-
-function rebuild(doc: Record<string, unknown>): StateData {
-  const pool = array<Job>(doc, "jobPool");
-  const job = (at: number): Job => {
-    const found = pool[at];
-    if (found === undefined) throw new StateRestoreError(`state snapshot refers to job ${at} of ${pool.length}`);
-    return found;
-  };
-  const latestIndex = doc["latestIndex"];
-  if (typeof latestIndex !== "number") throw new StateRestoreError("state snapshot has no index");
-  const tableIndexes = zeroTableIndexes();
-  const storedIndexes = (doc["tableIndexes"] ?? {}) as Record<string, unknown>;
-  for (const t of TABLE_NAMES) {
-    const v = storedIndexes[t];
-    if (typeof v === "number") tableIndexes[t] = v;
-  }
-
-  const jobs = array<number>(doc, "jobs").map(job);
-  const versions = array<number>(doc, "jobVersions").map(job);
-  const allocs = array<StoredAlloc>(doc, "allocs").map((a): Allocation => ({ ...a, job: job(a.job) }));
-  const evals = array<Evaluation>(doc, "evals");
-  const deployments = array<Deployment>(doc, "deployments");
-
+/** The whole state from its primary rows: every secondary index and counter is derived here. */
+function rebuild(rows: PrimaryRows): StateData {
+  const { latestIndex, allocs, evals, deployments } = rows;
   const counts = new Map<string, JobCounts>();
   const count = (namespace: string, jobId: string, delta: Partial<JobCounts>) => {
     const k = key(namespace, jobId);
@@ -166,16 +520,16 @@ function rebuild(doc: Record<string, unknown>): StateData {
   }
 
   return {
-    jobs: sorted(jobs.map((j) => [key(j.namespace, j.id), j])),
-    jobsById: sorted(jobs.map((j) => [key(j.id, j.namespace), j.id])),
-    jobVersions: sorted(versions.map((j) => [key(j.namespace, j.id, pad(j.version)), j])),
-    stableVersions: sorted(array<[string, string, number]>(doc, "stableVersions").map(([ns, id, v]) => [key(ns, id, pad(v)), v])),
-    jobSummaries: sorted(array<JobSummary>(doc, "jobSummaries").map((s) => [key(s.namespace, s.jobId), s])),
+    jobs: sorted(rows.jobs.map((j) => [key(j.namespace, j.id), j])),
+    jobsById: sorted(rows.jobs.map((j) => [key(j.id, j.namespace), j.id])),
+    jobVersions: sorted(rows.jobVersions.map((j) => [key(j.namespace, j.id, pad(j.version)), j])),
+    stableVersions: sorted(rows.stableVersions.map(([ns, id, v]) => [key(ns, id, pad(v)), v])),
+    jobSummaries: sorted(rows.jobSummaries.map((s) => [key(s.namespace, s.jobId), s])),
     jobCounts: sorted([...counts.entries()]),
-    nodes: sorted(array<Node>(doc, "nodes").map((n) => [n.id, n])),
+    nodes: sorted(rows.nodes.map((n) => [n.id, n])),
     allocs: sorted(allocs.map((a) => [a.id, a])),
     allocsByNode: sorted(allocs.map((a) => [key(a.nodeId, a.id), a])),
-    nodeUsage: sorted(nodeUsages(doc["nodeAllocsIndex"] === undefined ? undefined : array<[string, number]>(doc, "nodeAllocsIndex"), allocs, latestIndex)),
+    nodeUsage: sorted(nodeUsages(rows.nodeAllocsIndex, allocs, latestIndex)),
     allocsByJob: sorted(allocs.map((a) => [key(a.namespace, a.jobId, a.id), a.id])),
     allocsByEval: sorted(allocs.filter((a) => a.evalId !== "").map((a) => [key(a.evalId, a.id), a.id])),
     allocsByDeployment: sorted(allocs.filter((a) => a.deploymentId !== "").map((a) => [key(a.deploymentId, a.id), a.id])),
@@ -183,8 +537,8 @@ function rebuild(doc: Record<string, unknown>): StateData {
     evalsByJob: sorted(evals.map((e) => [key(e.namespace, e.jobId, e.id), e.id])),
     deployments: sorted(deployments.map((d) => [d.id, d])),
     deploymentsByJob: sorted(deployments.map((d) => [key(d.namespace, d.jobId, pad(d.createIndex), d.id), d.id])),
-    variables: sorted(array<Variable>(doc, "variables").map((v) => [key(v.namespace, v.path), v])),
-    tableIndexes,
+    variables: sorted(rows.variables.map((v) => [key(v.namespace, v.path), v])),
+    tableIndexes: rows.tableIndexes,
     latestIndex,
   };
 }

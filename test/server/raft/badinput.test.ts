@@ -94,8 +94,8 @@ test("values that are not messages at all are dropped", (t) => {
   ignored(t, c, "b", 42, "malformed");
   ignored(t, c, "b", { ...append, type: "gossip" }, "malformed");
   ignored(t, c, "b", { type: "snapshot", from: "a", to: "b", term: 1 }, "malformed");
-  ignored(t, c, "b", { type: "snapshot", from: "a", to: "b", term: 1, snapshot: { meta: { index: 9, term: 1, membership: { voters: "all" } }, data: bytes("") } }, "malformed");
-  ignored(t, c, "b", { type: "snapshot", from: "a", to: "b", term: 1, snapshot: { meta: { index: 9, term: 7, membership: { voters: [] } }, data: bytes("") } }, "malformed");
+  ignored(t, c, "b", { type: "snapshot", from: "a", to: "b", term: 1, snapshot: { meta: { index: 9, term: 1, membership: { voters: "all" } }, data: [bytes("")] } }, "malformed");
+  ignored(t, c, "b", { type: "snapshot", from: "a", to: "b", term: 1, snapshot: { meta: { index: 9, term: 7, membership: { voters: [] } }, data: [bytes("")] } }, "malformed");
 });
 
 test("messages of a type the role does not expect are ignored", (t) => {

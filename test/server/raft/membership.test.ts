@@ -134,7 +134,7 @@ test("a config entry truncated away takes the membership back to the one before 
 
 test("the membership at start comes from the storage: bootstrap, snapshot, then config entries in the log", (t) => {
   const storage = new MemoryStorage({ membership: membershipOf(["a", "b", "c"]) });
-  storage.applySnapshot({ meta: { index: 5, term: 2, membership: membershipOf(["a", "b"]) }, data: bytes("") });
+  storage.applySnapshot({ meta: { index: 5, term: 2, membership: membershipOf(["a", "b"]) }, data: [bytes("")] });
   storage.append([
     { index: 6, term: 2, type: "config", data: encodeMembership(membershipOf(["a", "b", "d"])) },
     { index: 7, term: 2, type: "normal", data: bytes("x") },

@@ -41,7 +41,7 @@ test("a snapshot older than the follower's commit index is answered without effe
   const before = b.status();
   b.step({
     type: "snapshot", from: "a", to: "b", term: 1,
-    snapshot: { meta: { index: 3, term: 1, membership: membershipOf(["a", "b", "c"]) }, data: bytes("{}") },
+    snapshot: { meta: { index: 3, term: 1, membership: membershipOf(["a", "b", "c"]) }, data: [bytes("{}")] },
   });
   const rd = b.ready();
   t.is(rd.snapshot, undefined);
@@ -65,7 +65,7 @@ test("a snapshot whose last entry the follower already holds only advances its c
   t.is(b.status().commit, 1);
   b.step({
     type: "snapshot", from: "a", to: "b", term: 1,
-    snapshot: { meta: { index: 4, term: 1, membership: membershipOf(["a", "b", "c"]) }, data: bytes("{}") },
+    snapshot: { meta: { index: 4, term: 1, membership: membershipOf(["a", "b", "c"]) }, data: [bytes("{}")] },
   });
   const out = b.ready();
   t.is(out.snapshot, undefined, "nothing to restore");
@@ -146,7 +146,7 @@ test("compact() ignores snapshots beyond the applied index or older than the las
   c.stabilize();
   const a = c.raft("a");
   const meta = { index: 9, term: 1, membership: membershipOf(["a"]) };
-  a.compact({ meta, data: bytes("{}") });
+  a.compact({ meta, data: [bytes("{}")] });
   t.true(c.logger.warnings().includes("ignoring a snapshot past the applied index"));
 });
 
@@ -191,7 +191,7 @@ test("MemoryStorage: compaction keeps the term of the last compacted entry; stal
 test("MemoryStorage: applySnapshot replaces the log; an older snapshot is refused", (t) => {
   const s = new MemoryStorage({ membership: membershipOf(["a"]) });
   s.append([entry(1, 1), entry(2, 1)]);
-  const snap = { meta: { index: 10, term: 3, membership: membershipOf(["a", "b"]) }, data: bytes("s") };
+  const snap = { meta: { index: 10, term: 3, membership: membershipOf(["a", "b"]) }, data: [bytes("s")] };
   t.true(s.applySnapshot(snap));
   t.is(s.firstIndex(), 11);
   t.is(s.lastIndex(), 10);

@@ -44,12 +44,16 @@ export class ToyMachine {
     if (entry.type === "config") this.membership = decodeMembership(entry.data);
   }
 
-  snapshotData(): Uint8Array {
-    return bytes(JSON.stringify({ index: this.index, digest: this.digest, values: this.values }));
+  /** The state as small chunks, split mid-value on purpose: chunk boundaries must mean nothing. */
+  snapshotData(): Uint8Array[] {
+    const all = bytes(JSON.stringify({ index: this.index, digest: this.digest, values: this.values }));
+    const chunks: Uint8Array[] = [];
+    for (let at = 0; at < all.length; at += 64) chunks.push(all.subarray(at, at + 64));
+    return chunks;
   }
 
-  restore(data: Uint8Array, membership: Membership): void {
-    const parsed = JSON.parse(text(data)) as { index: number; digest: number; values: string[] };
+  restore(data: readonly Uint8Array[], membership: Membership): void {
+    const parsed = JSON.parse(text(Buffer.concat(data))) as { index: number; digest: number; values: string[] };
     this.index = parsed.index;
     this.digest = parsed.digest;
     this.values = parsed.values;

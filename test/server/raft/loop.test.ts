@@ -1,0 +1,124 @@
+// The Raft loop with its real disk, transport and state store: snapshots are encoded in the
+// background and recorded once complete, and a server that joins late catches up through
+// InstallSnapshot sent in many pieces.
+
+import test from "ava";
+import * as grpc from "@grpc/grpc-js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import * as pb from "../../../proto/index.js";
+import type { Membership } from "../../../server/raft/core/index.js";
+import { RaftLoop, type RaftLoopOptions } from "../../../server/raft/loop.js";
+import { RaftDiskStorage } from "../../../server/raft/storage.js";
+import { DEFAULT_TRANSPORT_OPTIONS, RaftTransport } from "../../../server/raft/transport.js";
+import { encodeCommand, StateStore } from "../../../server/state/index.js";
+import { silentLogger } from "../../../shared/log.js";
+
+interface Peer {
+  id: string;
+  address: string;
+  server: grpc.Server;
+  transport: RaftTransport;
+  disk: RaftDiskStorage;
+  store: StateStore;
+  raft?: RaftLoop;
+}
+
+const loopOptions = (id: string): RaftLoopOptions => ({
+  id, tickMs: 10, electionTicks: 15, heartbeatTicks: 3, maxAppendBytes: 1 << 20, maxInflightAppends: 64,
+  snapshotThreshold: 40, snapshotIntervalMs: 0, snapshotMaxBytes: 1 << 30, snapshotTrailingEntries: 5, requestTimeoutMs: 5000,
+});
+
+async function peer(id: string): Promise<Peer> {
+  const server = new grpc.Server();
+  const holder: { transport?: RaftTransport } = {};
+  // The service needs the transport, and the transport our address: bind first, delegate later.
+  server.addService(pb.RaftService, {
+    messages: (call, callback) => holder.transport?.service().messages(call, callback),
+    installSnapshot: (call, callback) => holder.transport?.service().installSnapshot(call, callback),
+  } as pb.RaftServer);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  const address = `127.0.0.1:${port}`;
+  const p = {
+    id, address, server,
+    disk: await RaftDiskStorage.open(path.join(mkdtempSync(path.join(tmpdir(), "raft-loop-")), "raft")),
+    store: new StateStore(),
+  } as Peer;
+  p.transport = new RaftTransport({
+    // Small pieces, so that a snapshot travels as many messages.
+    ...DEFAULT_TRANSPORT_OPTIONS, selfId: id, selfAddress: address, snapshotChunkBytes: 16 * 1024,
+  }, {
+    logger: silentLogger, clusterId: () => "test",
+    deliver: (message) => p.raft?.deliver(message),
+    snapshotFailed: (from) => p.raft?.snapshotFailed(from),
+  });
+  holder.transport = p.transport;
+  return p;
+}
+
+async function start(p: Peer, membership: Membership): Promise<void> {
+  await RaftLoop.bootstrap(p.disk, membership);
+  p.raft = await RaftLoop.start(loopOptions(p.id), {
+    disk: p.disk,
+    fsm: {
+      apply: (index, data) => p.store.apply(index, data),
+      skip: (index) => p.store.advanceIndex(index),
+      // Small chunks and short slices: many chunks, many turns.
+      persist: (signal) => p.store.persistInBackground({ signal, chunkBytes: 32 * 1024, sliceMs: 1 }),
+      restore: (data) => p.store.restore(data),
+    },
+    send: (messages) => p.transport.send(messages),
+    membershipChanged: (m) => p.transport.setPeers(m.voters),
+    logger: silentLogger,
+  });
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test("a server that joins after the log was compacted catches up through a snapshot sent in pieces", async (t) => {
+  const peers = await Promise.all(["a", "b", "c"].map(peer));
+  const membership: Membership = { voters: peers.map((p) => ({ id: p.id, address: p.address })) };
+  const [a, b, c] = peers as [Peer, Peer, Peer];
+  try {
+    await start(a, membership);
+    await start(b, membership);
+    await until("a leader", () => [a, b].some((p) => p.raft?.status().role === "leader"));
+    const leader = [a, b].find((p) => p.raft?.status().role === "leader") as Peer;
+    const value = "v".repeat(2000);
+    for (let batch = 0; batch < 60; batch++) {
+      await Promise.all([0, 1, 2, 3, 4].map((k) => {
+        const i = batch * 5 + k;
+        return leader.raft?.propose(encodeCommand({ type: "var.put", path: `key/${i}`, items: { value, i: String(i) } }));
+      }));
+    }
+    await until("a snapshot on the leader", () => (leader.raft?.status().lastSnapshotIndex ?? 0) > 100);
+    t.true((leader.raft?.status().firstIndex ?? 0) > 50, "the leader's log was compacted");
+
+    await start(c, membership);
+    const target = leader.store.latestIndex;
+    await until("the new server to catch up", () => c.store.latestIndex >= target);
+    t.true((c.raft?.status().lastSnapshotIndex ?? 0) > 0, "it installed a snapshot");
+    t.is(c.store.snapshot().count("variables"), 300);
+    t.deepEqual(c.store.snapshot().variables("", "*"), leader.store.snapshot().variables("", "*"));
+
+    // It goes on replicating after the snapshot.
+    await leader.raft?.propose(encodeCommand({ type: "var.put", path: "after", items: { v: "1" } }));
+    await until("the write after the snapshot", () => c.store.snapshot().variable("after") !== undefined);
+  } finally {
+    for (const p of peers) {
+      p.raft?.stop();
+      p.transport.close();
+      p.server.forceShutdown();
+    }
+    await Promise.all(peers.map((p) => p.disk.close()));
+  }
+});
