@@ -4,7 +4,7 @@
 
 import type { Allocation, DeploymentStatusUpdate, Job, Node } from "../../../shared/model/index.js";
 import { deepEqual } from "./equal.js";
-import { sharedAllocation, sharedTaskStates } from "./intern.js";
+import { sharedAllocation, sharedDescription, sharedTaskStates } from "./intern.js";
 import { key, pad } from "./keys.js";
 import type { Owner } from "./pmap.js";
 import { DEFAULT_VARIABLE_NAMESPACE } from "./snapshot.js";
@@ -337,7 +337,7 @@ function allocClientUpdate(txn: Txn, cmd: AllocClientUpdateCommand): Outcome {
     const row: Allocation = {
       ...existing,
       clientStatus: u.clientStatus,
-      clientDescription: u.clientDescription,
+      clientDescription: sharedDescription(u.clientDescription),
       taskStates: sharedTaskStates(u.taskStates),
       modifyIndex: txn.index,
       modifyTimeMs: u.modifyTimeMs,

@@ -25,6 +25,7 @@ import {
   NO_ALLOC_USAGE, withAllocUsage, type Allocation, type Deployment, type Evaluation, type Job, type JobSummary, type Node, type NodeAllocUsage,
 } from "../../../shared/model/index.js";
 import { StateRestoreError } from "../errors.js";
+import { allocRow, sharedAllocation } from "./intern.js";
 import { key, pad } from "./keys.js";
 import { PMap } from "./pmap.js";
 import { addCounts, isAllocTerminal, isEvalTerminal, NO_COUNTS, type JobCounts } from "./status.js";
@@ -506,7 +507,10 @@ function sorted<V>(entries: [string, V][]): PMap<V> {
 
 /** The whole state from its primary rows: every secondary index and counter is derived here. */
 function rebuild(rows: PrimaryRows): StateData {
-  const { latestIndex, allocs, evals, deployments } = rows;
+  const { latestIndex, evals, deployments } = rows;
+  // Rows as the store keeps them when it applies them: sharing what they repeat.
+  const nodesById = new Map(rows.nodes.map((n) => [n.id, n]));
+  const allocs = rows.allocs.map((a) => allocRow(sharedAllocation(a, a.job, (id) => nodesById.get(id))));
   const counts = new Map<string, JobCounts>();
   const count = (namespace: string, jobId: string, delta: Partial<JobCounts>) => {
     const k = key(namespace, jobId);

@@ -10,6 +10,7 @@ import {
   type TaskGroupSummary,
 } from "../../../shared/model/index.js";
 import { jobSpecEqual } from "./equal.js";
+import { allocRow } from "./intern.js";
 import { key, pad, prefix } from "./keys.js";
 import type { Owner, PMap } from "./pmap.js";
 import { StateSnapshot } from "./snapshot.js";
@@ -229,7 +230,8 @@ export class Txn {
   // --- allocations -----------------------------------------------------------------------------
 
   /** Writes an allocation row and keeps indexes, counters, the job summary and deployment in step. */
-  writeAlloc(alloc: Allocation, existing: Allocation | undefined, type: AllocationEventType): void {
+  writeAlloc(written: Allocation, existing: Allocation | undefined, type: AllocationEventType): void {
+    const alloc = allocRow(written);
     const id = alloc.id;
     this.put("allocs", id, alloc);
     // Only changes to what the node's allocations take touch its usage: a client reporting a
