@@ -77,6 +77,8 @@ export class ServerAgent {
       clusterId: () => this.clusterId,
       deliver: (message) => this.raft?.deliver(message),
       snapshotFailed: (peer) => this.raft?.snapshotFailed(peer),
+      // Written to disk as it arrives; only once Raft runs (it loaded the disk and takes snapshots).
+      snapshotWriter: () => (this.raft ? this.disk.snapshotWriter() : undefined),
     });
     this.forwarder = new Forwarder({ selfId: id, leaderHoldMs: opts.leaderHoldMs }, {
       raft: () => this.raft,
@@ -173,8 +175,8 @@ export class ServerAgent {
       fsm: {
         apply: (index, data) => this.store.apply(index, data),
         skip: (index) => this.store.advanceIndex(index),
-        persist: (signal) => this.store.persistInBackground({ signal }),
-        restore: (data) => this.store.restore(data),
+        persist: (signal, sink) => this.store.persistTo(sink, { signal }),
+        restore: (chunks) => this.store.restoreFrom(chunks),
       },
       send: (messages) => this.transport.send(messages),
       membershipChanged: (membership) => {

@@ -1,15 +1,18 @@
 // Drives the pure Raft core: ticks it on a timer, feeds it messages, and works off each Ready
 // batch in the order the core requires — persist (one fsync'd LevelDB batch: group commit), send,
 // apply, release reads, advance. Proposals resolve once their entry is applied.
+//
+// Snapshot bytes never stay in memory here: a snapshot is encoded straight to disk chunk by
+// chunk, and the core and the in-memory log keep only its meta and a source that reads the
+// chunks back from disk (to restore, or to send to a follower).
 
 import { UserError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
 import {
-  decodeMembership, encodeMembership, MemoryStorage, RaftNode,
+  decodeMembership, encodeMembership, MemoryStorage, RaftNode, snapshotBytes, snapshotChunks,
   type Entry, type Membership, type MembershipChange, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot,
-  type SnapshotData,
 } from "./core/index.js";
-import type { RaftDiskStorage } from "./storage.js";
+import type { RaftDiskStorage, SnapshotWriter } from "./storage.js";
 
 /** The replicated state machine: the state store, as Raft sees it. */
 export interface StateMachine {
@@ -18,12 +21,15 @@ export interface StateMachine {
   /** Counts an entry that holds no command (no-op, membership change) as applied. */
   skip(index: number): void;
   /**
-   * The whole state as of the last applied index, for a snapshot. The state is captured when
-   * called; encoding it may take many event-loop turns, during which entries keep being applied.
-   * Rejects once `signal` is aborted.
+   * The whole state as of the last applied index, for a snapshot, handed to `sink` chunk by
+   * chunk; the next chunk is made only once the sink resolved (it stores each on disk), so the
+   * snapshot is never in memory whole. The state is captured when called; encoding it may take
+   * many event-loop turns, during which entries keep being applied. Rejects once `signal` is
+   * aborted.
    */
-  persist(signal: AbortSignal): Promise<SnapshotData>;
-  restore(data: SnapshotData): void;
+  persist(signal: AbortSignal, sink: (chunk: Uint8Array) => Promise<void>): Promise<unknown>;
+  /** Replaces the whole state with a snapshot's, read chunk by chunk. */
+  restore(chunks: AsyncIterable<Uint8Array>): Promise<void>;
 }
 
 export interface RaftLoopOptions {
@@ -88,12 +94,6 @@ interface Waiter<T> {
 
 const rng = { next: () => Math.random() };
 
-function dataBytes(data: SnapshotData): number {
-  let n = 0;
-  for (const chunk of data) n += chunk.length;
-  return n;
-}
-
 export class RaftLoop {
   private readonly node: RaftNode;
   private readonly memory: MemoryStorage;
@@ -108,7 +108,7 @@ export class RaftLoop {
   /** The snapshot being encoded, at most one; aborted when overtaken or stopped. */
   private encoding: AbortController | undefined;
   /** An encoded snapshot waiting to be recorded by the drain loop, between two Readies. */
-  private encoded: { snapshot: Snapshot; bytesBefore: number } | undefined;
+  private encoded: { snapshot: Snapshot; bytesBefore: number; writer: SnapshotWriter } | undefined;
   /** Membership as of the applied index: what a snapshot records. */
   private appliedMembership: Membership;
   /** The membership last handed to the transport (in force as soon as appended, §4.1). */
@@ -130,7 +130,6 @@ export class RaftLoop {
     this.memory = memory;
     this.applied = snapshot?.meta.index ?? 0;
     this.snapshotIndex = this.applied;
-    if (snapshot) modules.fsm.restore(snapshot.data);
     this.appliedMembership = memory.initialState().membership;
     this.node = new RaftNode(
       {
@@ -145,6 +144,7 @@ export class RaftLoop {
   /** Loads the durable log into memory, restores the state machine from the snapshot, starts ticking. */
   static async start(opts: RaftLoopOptions, modules: RaftLoopModules): Promise<RaftLoop> {
     const stored = await modules.disk.load();
+    if (stored.snapshot) await modules.fsm.restore(snapshotChunks(stored.snapshot.data));
     const memory = new MemoryStorage();
     if (stored.snapshot) memory.applySnapshot(stored.snapshot);
     memory.append(stored.entries);
@@ -249,21 +249,23 @@ export class RaftLoop {
       : undefined;
     // Committed entries were persisted by earlier batches: apply them while this one is written.
     if (!ready.snapshot) this.applyCommitted(ready);
-    await persisting;
-    if (ready.snapshot) this.memory.applySnapshot(ready.snapshot);
+    const stored = await persisting;
+    // From here on the installed snapshot is read from disk: bytes that came in memory are let go.
+    const installed = ready.snapshot && stored ? { meta: ready.snapshot.meta, data: stored } : ready.snapshot;
+    if (installed) this.memory.applySnapshot(installed);
     this.memory.append(ready.entries);
     if (ready.hardState) this.memory.setHardState(ready.hardState);
     if (late.length > 0) this.modules.send(late);
-    if (ready.snapshot) {
+    if (installed) {
       // A local snapshot still being encoded is older than this one: drop it.
       this.encoding?.abort(new Error("overtaken by an installed snapshot"));
-      this.encoded = undefined;
-      this.modules.fsm.restore(ready.snapshot.data);
-      this.applied = ready.snapshot.meta.index;
+      this.dropEncoded();
+      await this.modules.fsm.restore(snapshotChunks(installed.data));
+      this.applied = installed.meta.index;
       this.snapshotIndex = this.applied;
       this.bytesSinceSnapshot = 0;
       this.lastSnapshotAt = Date.now();
-      this.appliedMembership = ready.snapshot.meta.membership;
+      this.appliedMembership = installed.meta.membership;
       this.applyCommitted(ready);
     }
     this.node.advance(ready);
@@ -337,18 +339,26 @@ export class RaftLoop {
     const started = Date.now();
     const controller = new AbortController();
     this.encoding = controller;
-    let persisting: Promise<SnapshotData>;
+    // Each chunk is stored as soon as it is made, under a generation nothing refers to until
+    // recordSnapshot switches to it: a crash meanwhile leaves the previous snapshot in force.
+    const writer = this.modules.disk.snapshotWriter();
+    let persisting: Promise<unknown>;
     try {
-      persisting = this.modules.fsm.persist(controller.signal);
+      persisting = this.modules.fsm.persist(controller.signal, (chunk) => writer.write(chunk));
     } catch (err) {
       persisting = Promise.reject(err as Error);
     }
-    persisting.then((data) => {
-      if (controller.signal.aborted || this.stopped) return;
-      this.encoded = { snapshot: { meta, data }, bytesBefore };
-      this.modules.logger.debug("encoded a snapshot", { index, bytes: dataBytes(data), chunks: data.length, ms: Date.now() - started });
+    persisting.then(() => {
+      if (controller.signal.aborted || this.stopped) {
+        this.discard(writer);
+        return;
+      }
+      const data = writer.finish(index);
+      this.encoded = { snapshot: { meta, data }, bytesBefore, writer };
+      this.modules.logger.debug("encoded a snapshot", { index, bytes: data.bytes, ms: Date.now() - started });
       this.kick();
     }, (err: unknown) => {
+      this.discard(writer);
       if (controller.signal.aborted) return;
       // Nothing is lost: the log is kept, and the next due check tries again.
       this.modules.logger.error("could not encode a snapshot", { index, error: err as Error });
@@ -358,7 +368,23 @@ export class RaftLoop {
     });
   }
 
-  /** Stores the encoded snapshot and compacts the log up to it, unless a newer one got there first. */
+  /** Deletes the chunks of a snapshot that will not be used (in the background). */
+  private discard(writer: SnapshotWriter): void {
+    writer.abort().catch((err: unknown) => {
+      // After a stop the disk may be closed: the next load deletes the chunks instead.
+      if (!this.stopped) this.modules.logger.warn("could not delete an unused snapshot", { error: err as Error });
+    });
+  }
+
+  private dropEncoded(): void {
+    if (this.encoded) this.discard(this.encoded.writer);
+    this.encoded = undefined;
+  }
+
+  /**
+   * Switches the stored snapshot to the encoded one (its chunks are on disk already: this is one
+   * small batch) and compacts the log up to it, unless a newer one got there first.
+   */
   private async recordSnapshot(): Promise<void> {
     const encoded = this.encoded;
     this.encoded = undefined;
@@ -367,6 +393,7 @@ export class RaftLoop {
     const { index, term } = snapshot.meta;
     if (index <= this.snapshotIndex || this.memory.term(index) !== term) {
       this.modules.logger.debug("dropped a snapshot that a newer one overtook", { index, snapshotIndex: this.snapshotIndex });
+      this.discard(encoded.writer);
       return;
     }
     await this.modules.disk.compact(snapshot);
@@ -376,7 +403,7 @@ export class RaftLoop {
     // Entries applied while it was encoded are not in it: they count towards the next one.
     this.bytesSinceSnapshot = Math.max(0, this.bytesSinceSnapshot - bytesBefore);
     this.lastSnapshotAt = Date.now();
-    this.modules.logger.debug("took a snapshot", { index, bytes: dataBytes(snapshot.data) });
+    this.modules.logger.debug("took a snapshot", { index, bytes: snapshotBytes(snapshot.data) });
   }
 
   private releaseReads(): void {
@@ -466,6 +493,7 @@ export class RaftLoop {
     this.stopped = true;
     clearInterval(this.ticker);
     this.encoding?.abort(new Error("the server is shutting down"));
+    // Not deleted: the disk may be closing. Unused chunks are deleted when the log is next loaded.
     this.encoded = undefined;
     const stopped = new OutcomeUnknownError("the server is shutting down; the outcome of requests in progress is unknown");
     for (const waiter of [...this.proposals.values(), ...this.reads.values()]) {

@@ -2,21 +2,30 @@
 // Each persist() is one atomic batch, fsync'd when the Ready batch says it must be — so a batch
 // of proposals costs one fsync (group commit), and nothing is acknowledged before it is on disk.
 //
-// A snapshot is stored as its chunks, one value each, beside a small record of its meta and
-// chunk count, all in one batch: a large state's snapshot is gigabytes, which must neither be
-// copied into one buffer nor be one LevelDB value. The chunk count in the record says which
-// chunk values belong to it; chunks of a longer older snapshot are deleted in the same batch.
+// A snapshot is gigabytes for a large state: it is never held in memory whole, nor written in one
+// batch. Its chunks are written one value each, as they are made (by the encoder, or as they
+// arrive from the leader), under a generation number of their own that nothing refers to yet.
+// Once all are written, one small batch points the snapshot record at the new generation (meta,
+// chunk count, total bytes) and drops the log entries it covers; the old generation's chunks
+// are deleted after that. A crash at any point therefore leaves the old snapshot or the new one,
+// complete: chunks of a generation that was never switched to are deleted on the next load.
+//
+// Keys: "snapgen:" + generation (u32 BE) + chunk number (u32 BE). Older versions kept one
+// snapshot under "snapchunk:" + chunk number, or in one value under "snapshot"; both still load.
 
 import { ClassicLevel } from "classic-level";
 import { UserError } from "../../shared/errors.js";
-import type { Entry, EntryType, HardState, Snapshot, SnapshotMeta } from "./core/index.js";
+import { snapshotChunks, type Entry, type EntryType, type HardState, type Snapshot, type SnapshotMeta, type SnapshotSource } from "./core/index.js";
 
 const ENTRY_PREFIX = 0x65; // "e"
 const HARD_STATE_KEY = Buffer.from("hardstate");
-/** Where older versions kept the snapshot: meta and data in one value. Read, then replaced. */
+/** Where the oldest versions kept the snapshot: meta and data in one value. Read, then replaced. */
 const LEGACY_SNAPSHOT_KEY = Buffer.from("snapshot");
 const SNAPSHOT_META_KEY = Buffer.from("snapmeta");
-const SNAPSHOT_CHUNK_PREFIX = "snapchunk:";
+/** Where the previous version kept the chunks of its one snapshot. Read, then replaced. */
+const LEGACY_CHUNK_PREFIX = "snapchunk:";
+const GENERATION_PREFIX = "snapgen:";
+const MAX_U32 = 0xffffffff;
 const META_PREFIX = "meta:";
 const ENTRY_TYPES: readonly EntryType[] = ["normal", "config", "noop"];
 
@@ -43,25 +52,114 @@ function decodeEntry(index: number, value: Buffer): Entry {
   };
 }
 
-function chunkKey(n: number): Buffer {
-  const key = Buffer.alloc(SNAPSHOT_CHUNK_PREFIX.length + 4, SNAPSHOT_CHUNK_PREFIX);
-  key.writeUInt32BE(n, SNAPSHOT_CHUNK_PREFIX.length);
+function legacyChunkKey(n: number): Buffer {
+  const key = Buffer.alloc(LEGACY_CHUNK_PREFIX.length + 4, LEGACY_CHUNK_PREFIX);
+  key.writeUInt32BE(n, LEGACY_CHUNK_PREFIX.length);
   return key;
+}
+
+function chunkKey(generation: number, n: number): Buffer {
+  const key = Buffer.alloc(GENERATION_PREFIX.length + 8, GENERATION_PREFIX);
+  key.writeUInt32BE(generation, GENERATION_PREFIX.length);
+  key.writeUInt32BE(n, GENERATION_PREFIX.length + 4);
+  return key;
+}
+
+/** Every chunk key of generations [from, to] (inclusive). */
+function generationRange(from: number, to: number): { gte: Buffer; lte: Buffer } {
+  return { gte: chunkKey(from, 0), lte: chunkKey(to, MAX_U32) };
 }
 
 interface SnapshotRecord {
   meta: SnapshotMeta;
   chunks: number;
   bytes: number;
+  /** The generation whose chunks these are; absent when written by the previous version ("snapchunk:" keys). */
+  generation?: number;
 }
 
+const view = (value: Buffer): Uint8Array => new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+
+/** A snapshot's chunks in LevelDB, read one value at a time. */
+class StoredChunks implements SnapshotSource {
+  constructor(
+    private readonly db: ClassicLevel<Buffer, Buffer>,
+    /** undefined: the previous version's "snapchunk:" keys. */
+    readonly generation: number | undefined,
+    readonly count: number,
+    readonly bytes: number,
+    /** For error messages. */
+    private readonly index: number,
+  ) {}
+
+  private key(n: number): Buffer {
+    return this.generation === undefined ? legacyChunkKey(n) : chunkKey(this.generation, n);
+  }
+
+  async *chunks(): AsyncIterable<Uint8Array> {
+    let n = 0;
+    let bytes = 0;
+    if (this.count > 0) {
+      // An iterator reads from an implicit snapshot of the database taken when it is created:
+      // chunks deleted while this read goes on (a newer snapshot replaced them) are still seen.
+      for await (const [key, value] of this.db.iterator({ gte: this.key(0), lt: this.key(this.count) })) {
+        if (key.readUInt32BE(key.length - 4) !== n) break;
+        n += 1;
+        bytes += value.length;
+        yield view(value);
+      }
+    }
+    if (n !== this.count || bytes !== this.bytes) {
+      throw new Error(`raft storage: the snapshot at index ${this.index} is damaged or was replaced: read ${n} of ${this.count} chunks, ${bytes} of ${this.bytes} bytes`);
+    }
+  }
+}
+
+/** The oldest layout: meta and data in one value (only ever written for small states). */
 function decodeLegacySnapshot(value: Buffer): Snapshot {
   const length = value.readUInt32BE(0);
   const meta = JSON.parse(value.subarray(4, 4 + length).toString()) as SnapshotMeta;
-  return { meta, data: [new Uint8Array(value.subarray(4 + length))] };
+  return { meta, data: [view(value.subarray(4 + length))] };
 }
 
-const asBuffer = (chunk: Uint8Array): Buffer => Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+/**
+ * Writes one snapshot's chunks under a fresh generation. Nothing refers to them until the
+ * snapshot is persisted (the switch); abort() deletes them.
+ */
+export class SnapshotWriter {
+  private count = 0;
+  private bytes = 0;
+  private state: "writing" | "finished" | "aborted" = "writing";
+
+  constructor(private readonly storage: RaftDiskStorage, private readonly db: ClassicLevel<Buffer, Buffer>, readonly generation: number) {}
+
+  /**
+   * Stores the next chunk. Durable when it resolves (each is fsync'd: LevelDB syncs only the log
+   * file being written, not the ones it rotated away from), and the caller may reuse the buffer.
+   */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.state !== "writing") throw new Error(`raft storage: snapshot generation ${this.generation} is ${this.state}`);
+    if (chunk.length === 0) return;
+    const n = this.count++;
+    this.bytes += chunk.length;
+    await this.db.put(chunkKey(this.generation, n), Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), { sync: true });
+  }
+
+  /** All chunks are written: the source to persist (as a snapshot's data) or read back. */
+  finish(index: number): SnapshotSource {
+    if (this.state !== "writing") throw new Error(`raft storage: snapshot generation ${this.generation} is ${this.state}`);
+    this.state = "finished";
+    this.storage.finished(this.generation, index);
+    return new StoredChunks(this.db, this.generation, this.count, this.bytes, index);
+  }
+
+  /** Deletes what was written: the snapshot will not be used. */
+  async abort(): Promise<void> {
+    if (this.state === "aborted") return;
+    this.state = "aborted";
+    await this.storage.discard(this.generation);
+  }
+}
 
 export interface PersistBatch {
   hardState?: HardState;
@@ -81,8 +179,13 @@ export interface StoredRaftState {
 export class RaftDiskStorage {
   private lastIndex = 0;
   private firstIndex = 1;
-  /** One past the highest snapshot chunk key on disk: what writing a new snapshot must clear. */
-  private chunkKeys = 0;
+  /** Where the current snapshot's bytes are: what must be deleted once another one replaces it. */
+  private current: { kind: "none" | "value" | "legacy-chunks" } | { kind: "generation"; generation: number } = { kind: "none" };
+  private nextGeneration = 1;
+  /** Generations whose chunks are all written but not (yet) switched to, with their index. */
+  private readonly unswitched = new Map<number, number>();
+  /** Deletions of replaced chunks, running in the background; close() waits for them. */
+  private readonly cleanups = new Set<Promise<void>>();
 
   private constructor(private readonly db: ClassicLevel<Buffer, Buffer>) {}
 
@@ -107,6 +210,10 @@ export class RaftDiskStorage {
       (await this.db.get(LEGACY_SNAPSHOT_KEY)) !== undefined;
   }
 
+  /**
+   * The stored log. The snapshot comes as its meta and a source of its chunks, which are read
+   * from disk only when restored or sent; call once, before writing anything.
+   */
   async load(): Promise<StoredRaftState> {
     const state: StoredRaftState = { entries: [] };
     const hardState = await this.db.get(HARD_STATE_KEY);
@@ -125,49 +232,105 @@ export class RaftDiskStorage {
     return state;
   }
 
-  private async loadSnapshot(): Promise<Snapshot | undefined> {
-    for await (const key of this.db.keys({ gte: chunkKey(0), lte: chunkKey(0xffffffff), reverse: true, limit: 1 })) {
-      this.chunkKeys = key.readUInt32BE(SNAPSHOT_CHUNK_PREFIX.length) + 1;
+  private async countKeys(range: { gte: Buffer; lt: Buffer }): Promise<number> {
+    let n = 0;
+    for await (const key of this.db.keys(range)) {
+      if (key.readUInt32BE(key.length - 4) !== n) break;
+      n += 1;
     }
-    const value = await this.db.get(SNAPSHOT_META_KEY);
-    if (!value) {
-      const legacy = await this.db.get(LEGACY_SNAPSHOT_KEY);
-      return legacy ? decodeLegacySnapshot(legacy) : undefined;
-    }
-    const record = JSON.parse(value.toString()) as SnapshotRecord;
-    const data: Uint8Array[] = [];
-    let bytes = 0;
-    if (record.chunks > 0) {
-      for await (const [key, chunk] of this.db.iterator({ gte: chunkKey(0), lt: chunkKey(record.chunks) })) {
-        const n = key.readUInt32BE(SNAPSHOT_CHUNK_PREFIX.length);
-        if (n !== data.length) break;
-        data.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        bytes += chunk.length;
-      }
-    }
-    if (data.length !== record.chunks || bytes !== record.bytes) {
-      throw new Error(`raft storage: the snapshot at index ${record.meta.index} is damaged: ${data.length} of ${record.chunks} chunks, ${bytes} of ${record.bytes} bytes`);
-    }
-    return { meta: record.meta, data };
+    return n;
   }
 
-  async persist(batch: PersistBatch, sync: boolean): Promise<void> {
+  private async loadSnapshot(): Promise<Snapshot | undefined> {
+    const value = await this.db.get(SNAPSHOT_META_KEY);
+    const record = value ? JSON.parse(value.toString()) as SnapshotRecord : undefined;
+    const generation = record?.generation;
+    // Generations never switched to (a crash while one was written, or before its cleanup).
+    let highest = 0;
+    for await (const key of this.db.keys({ ...generationRange(0, MAX_U32), reverse: true, limit: 1 })) {
+      highest = key.readUInt32BE(GENERATION_PREFIX.length);
+    }
+    if (generation === undefined) await this.db.clear(generationRange(0, MAX_U32));
+    else {
+      if (generation > 0) await this.db.clear(generationRange(0, generation - 1));
+      await this.db.clear(generationRange(generation + 1, MAX_U32));
+      await this.db.clear({ gte: legacyChunkKey(0), lte: legacyChunkKey(MAX_U32) });
+    }
+    this.nextGeneration = Math.max(highest, generation ?? 0) + 1;
+    if (!record) {
+      const legacy = await this.db.get(LEGACY_SNAPSHOT_KEY);
+      if (!legacy) return undefined;
+      this.current = { kind: "value" };
+      return decodeLegacySnapshot(legacy);
+    }
+    // Only the keys are counted here; the bytes are checked as the chunks are read.
+    const found = record.chunks === 0 ? 0 : await this.countKeys(generation === undefined
+      ? { gte: legacyChunkKey(0), lt: legacyChunkKey(record.chunks) }
+      : { gte: chunkKey(generation, 0), lt: chunkKey(generation, record.chunks) });
+    if (found !== record.chunks) {
+      throw new Error(`raft storage: the snapshot at index ${record.meta.index} is damaged: ${found} of ${record.chunks} chunks`);
+    }
+    this.current = generation === undefined ? { kind: "legacy-chunks" } : { kind: "generation", generation };
+    return { meta: record.meta, data: new StoredChunks(this.db, generation, record.chunks, record.bytes, record.meta.index) };
+  }
+
+  /** A writer for the chunks of a new snapshot (taken locally, or arriving from the leader). */
+  snapshotWriter(): SnapshotWriter {
+    return new SnapshotWriter(this, this.db, this.nextGeneration++);
+  }
+
+  /** @internal A writer finished: its generation may now be switched to. */
+  finished(generation: number, index: number): void {
+    this.unswitched.set(generation, index);
+  }
+
+  /** @internal Deletes a generation's chunks (a snapshot that will not be used). */
+  discard(generation: number): Promise<void> {
+    this.unswitched.delete(generation);
+    return this.clearInBackground(generationRange(generation, generation));
+  }
+
+  private clearInBackground(range: { gte: Buffer; lte: Buffer }): Promise<void> {
+    const cleanup: Promise<void> = this.db.clear(range).finally(() => this.cleanups.delete(cleanup));
+    this.cleanups.add(cleanup);
+    return cleanup;
+  }
+
+  /** Writes a snapshot's chunks as a new generation (data in memory, or another storage's). */
+  private async writeGeneration(snapshot: Snapshot): Promise<StoredChunks> {
+    const writer = this.snapshotWriter();
+    try {
+      for await (const chunk of snapshotChunks(snapshot.data)) await writer.write(chunk);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    return writer.finish(snapshot.meta.index) as StoredChunks;
+  }
+
+  /**
+   * Writes the batch; a snapshot in it becomes the stored one. Returns where that snapshot's
+   * bytes now are on disk (which the caller should keep rather than bytes held in memory).
+   */
+  async persist(batch: PersistBatch, sync: boolean): Promise<SnapshotSource | undefined> {
+    let stored: StoredChunks | undefined;
+    if (batch.snapshot) {
+      const { data } = batch.snapshot;
+      stored = data instanceof StoredChunks && data.generation !== undefined && this.unswitched.has(data.generation)
+        ? data
+        : await this.writeGeneration(batch.snapshot);
+    }
     const ops = this.db.batch();
     let stale: { from: number; to: number } | undefined;
-    if (batch.snapshot) {
-      const { meta, data } = batch.snapshot;
-      let bytes = 0;
-      data.forEach((chunk, n) => {
-        ops.put(chunkKey(n), asBuffer(chunk));
-        bytes += chunk.length;
-      });
-      for (let n = data.length; n < this.chunkKeys; n++) ops.del(chunkKey(n));
-      this.chunkKeys = data.length;
-      ops.put(SNAPSHOT_META_KEY, Buffer.from(JSON.stringify({ meta, chunks: data.length, bytes } satisfies SnapshotRecord)));
+    const replaced = this.current;
+    if (batch.snapshot && stored) {
+      const { meta } = batch.snapshot;
+      const generation = stored.generation as number;
+      ops.put(SNAPSHOT_META_KEY, Buffer.from(JSON.stringify({ meta, chunks: stored.count, bytes: stored.bytes, generation } satisfies SnapshotRecord)));
       ops.del(LEGACY_SNAPSHOT_KEY);
-      stale = { from: this.firstIndex, to: batch.snapshot.meta.index };
-      this.firstIndex = batch.snapshot.meta.index + 1;
-      this.lastIndex = Math.max(this.lastIndex, batch.snapshot.meta.index);
+      stale = { from: this.firstIndex, to: meta.index };
+      this.firstIndex = meta.index + 1;
+      this.lastIndex = Math.max(this.lastIndex, meta.index);
     }
     const first = batch.entries[0];
     if (first) {
@@ -179,7 +342,18 @@ export class RaftDiskStorage {
     }
     if (batch.hardState) ops.put(HARD_STATE_KEY, Buffer.from(JSON.stringify(batch.hardState)));
     await ops.write({ sync });
+    if (batch.snapshot && stored) {
+      const generation = stored.generation as number;
+      this.current = { kind: "generation", generation };
+      this.unswitched.delete(generation);
+      // The replaced snapshot's chunks go now; so do finished ones no newer than this snapshot,
+      // which can no longer be installed (a snapshot from the leader that Raft ignored).
+      if (replaced.kind === "generation") void this.clearInBackground(generationRange(replaced.generation, replaced.generation));
+      if (replaced.kind === "legacy-chunks") void this.clearInBackground({ gte: legacyChunkKey(0), lte: legacyChunkKey(MAX_U32) });
+      for (const [old, index] of this.unswitched) if (index <= batch.snapshot.meta.index) void this.discard(old);
+    }
     if (stale && stale.to >= stale.from) await this.db.clear({ gte: entryKey(stale.from), lte: entryKey(stale.to) });
+    return stored;
   }
 
   /** Stores a snapshot the local state machine made and drops the entries it covers. */
@@ -197,6 +371,7 @@ export class RaftDiskStorage {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.cleanups]);
     await this.db.close();
   }
 }

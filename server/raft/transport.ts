@@ -2,14 +2,15 @@
 // message to it in order; snapshots go over their own InstallSnapshot stream in chunks. A peer
 // that is down or slow only loses its own messages (Raft retransmits), never blocks the others.
 //
-// A snapshot is already a list of chunks: it is sent piece by piece as the stream drains, and
-// the receiver hands the pieces on as they came, so neither side ever joins it into one buffer.
+// A snapshot is sent piece by piece as its chunks are read from disk and the stream drains; the
+// receiver writes the pieces to disk as they come (pausing the stream meanwhile), so neither side
+// ever holds more than a few pieces of it in memory.
 
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../../proto/index.js";
 import { SERVER_CHANNEL_OPTIONS } from "../../shared/api/channel.js";
 import type { Logger } from "../../shared/log.js";
-import type { Member, Message, NodeId, Snapshot, SnapshotMessage } from "./core/index.js";
+import { snapshotBytes, snapshotChunks, type Member, type Message, type NodeId, type Snapshot, type SnapshotMessage, type SnapshotSource } from "./core/index.js";
 import { messageFromWire, messageToWire } from "./wire.js";
 
 export interface RaftTransportOptions {
@@ -19,6 +20,8 @@ export interface RaftTransportOptions {
   /** Messages buffered for a peer beyond this are dropped: the peer is not keeping up. */
   maxQueuedMessages: number;
   snapshotChunkBytes: number;
+  /** A received snapshot is stored in values of about this size (several pieces each). */
+  receivedChunkBytes: number;
   /** Reconnect backoff bounds after a stream to a peer fails. */
   minBackoffMs: number;
   maxBackoffMs: number;
@@ -33,6 +36,7 @@ export interface RaftTransportOptions {
 export const DEFAULT_TRANSPORT_OPTIONS: Omit<RaftTransportOptions, "selfId" | "selfAddress"> = {
   maxQueuedMessages: 10_000,
   snapshotChunkBytes: 1 << 20,
+  receivedChunkBytes: 4 << 20,
   minBackoffMs: 20,
   maxBackoffMs: 1000,
   silentPeerResetMs: 1000,
@@ -46,6 +50,46 @@ export interface RaftTransportModules {
   deliver(message: Message): void;
   /** A snapshot could not be sent to a peer; the core should fall back to probing it. */
   snapshotFailed(peer: NodeId): void;
+  /**
+   * Where a snapshot arriving from the leader is written as it comes (the Raft disk); undefined
+   * when none can be taken now (Raft is not running), which refuses the snapshot. Without this
+   * hook, a snapshot's chunks are kept in memory (tests).
+   */
+  snapshotWriter?(): IncomingSnapshotWriter | undefined;
+}
+
+/** Stores an incoming snapshot's bytes chunk by chunk; see RaftDiskStorage.snapshotWriter. */
+export interface IncomingSnapshotWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Every chunk was written: the snapshot's data, to deliver. */
+  finish(index: number): SnapshotSource;
+  /** The transfer failed: delete what was written. */
+  abort(): Promise<void>;
+}
+
+/** Keeps an incoming snapshot's chunks in memory (when no writer to disk is given). */
+class MemoryWriter implements IncomingSnapshotWriter {
+  private readonly chunks: Uint8Array[] = [];
+  private bytes = 0;
+
+  write(chunk: Uint8Array): Promise<void> {
+    this.chunks.push(chunk.slice());
+    this.bytes += chunk.length;
+    return Promise.resolve();
+  }
+
+  finish(): SnapshotSource {
+    const { chunks, bytes } = this;
+    return {
+      bytes,
+      chunks: () => snapshotChunks(chunks),
+    };
+  }
+
+  abort(): Promise<void> {
+    this.chunks.length = 0;
+    return Promise.resolve();
+  }
 }
 
 /** Max message size on the Raft channel: big AppendEntries batches and snapshot chunks fit. */
@@ -158,7 +202,7 @@ class PeerSender {
   /** Writes the snapshot's pieces, waiting for the stream to drain rather than queueing them all. */
   private async streamSnapshot(call: grpc.ClientWritableStream<pb.InstallSnapshotRequest>, message: SnapshotMessage): Promise<void> {
     const { snapshot } = message;
-    const total = snapshot.data.reduce((n, chunk) => n + chunk.length, 0);
+    const total = snapshotBytes(snapshot.data);
     const size = this.opts.snapshotChunkBytes;
     const request = (offset: number, data: Uint8Array): pb.InstallSnapshotRequest => ({
       clusterId: this.modules.clusterId(), term: message.term, leaderId: message.from,
@@ -172,7 +216,8 @@ class PeerSender {
       return;
     }
     let offset = 0;
-    for (const chunk of snapshot.data) {
+    // Read from disk a chunk at a time, and only as fast as the stream drains.
+    for await (const chunk of snapshotChunks(snapshot.data)) {
       for (let at = 0; at < chunk.length; at += size) {
         const piece = chunk.subarray(at, at + size);
         const more = call.write(request(offset, piece));
@@ -276,15 +321,47 @@ export class RaftTransport {
         });
       },
       installSnapshot: (call, callback) => {
-        const chunks: Uint8Array[] = [];
+        // Pieces are gathered into chunks of receivedChunkBytes and each is written to disk
+        // before the stream is read on (it is paused meanwhile): at most a chunk or two of the
+        // snapshot is in memory, whatever its size.
+        const writer = this.modules.snapshotWriter ? this.modules.snapshotWriter() : new MemoryWriter();
+        if (!writer) {
+          const details = "this server cannot take a snapshot yet";
+          callback({ name: "refused", message: details, code: grpc.status.UNAVAILABLE, details, metadata: new grpc.Metadata() });
+          call.on("data", () => {});
+          call.on("error", () => {});
+          return;
+        }
+        let gathered: Buffer[] = [];
+        let gatheredBytes = 0;
+        let writing: Promise<void> = Promise.resolve();
         let received = 0;
         let first: pb.InstallSnapshotRequest | undefined;
         let answered = false;
         const reject = (code: grpc.status, details: string) => {
           if (answered) return;
           answered = true;
+          void writing.catch(() => {}).then(() => writer.abort()).catch(() => {});
           this.modules.logger.warn("refused a snapshot", { details });
           callback({ name: "refused", message: details, code, details, metadata: new grpc.Metadata() });
+        };
+        const store = (): Promise<void> => {
+          if (gatheredBytes === 0) return Promise.resolve();
+          const chunk = gathered.length === 1 ? gathered[0] as Buffer : Buffer.concat(gathered, gatheredBytes);
+          gathered = [];
+          gatheredBytes = 0;
+          return writer.write(chunk);
+        };
+        const deliver = (request: pb.InstallSnapshotRequest, data: SnapshotSource) => {
+          const snapshot: Snapshot = {
+            meta: {
+              index: request.lastIncludedIndex, term: request.lastIncludedTerm,
+              membership: { voters: (request.membership?.voters ?? []).map((v) => ({ id: v.id, address: v.address })) },
+            },
+            data,
+          };
+          this.modules.deliver({ type: "snapshot", from: request.leaderId, to: this.opts.selfId, term: request.term, snapshot });
+          callback(null, { term: request.term, success: true, bytesReceived: received });
         };
         call.on("data", (chunk: pb.InstallSnapshotRequest) => {
           if (answered) return;
@@ -294,22 +371,34 @@ export class RaftTransport {
           if (chunk.offset !== received || chunk.lastIncludedIndex !== first.lastIncludedIndex) {
             return reject(grpc.status.INVALID_ARGUMENT, "snapshot chunks out of order");
           }
-          if (chunk.data.length > 0) chunks.push(new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength));
+          if (chunk.data.length > 0) {
+            gathered.push(chunk.data);
+            gatheredBytes += chunk.data.length;
+          }
           received += chunk.data.length;
-          if (!chunk.done) return;
-          answered = true;
-          const snapshot: Snapshot = {
-            meta: {
-              index: first.lastIncludedIndex, term: first.lastIncludedTerm,
-              membership: { voters: (first.membership?.voters ?? []).map((v) => ({ id: v.id, address: v.address })) },
-            },
-            data: chunks,
-          };
-          this.modules.deliver({ type: "snapshot", from: first.leaderId, to: this.opts.selfId, term: first.term, snapshot });
-          callback(null, { term: first.term, success: true, bytesReceived: received });
+          const request = first;
+          if (chunk.done) {
+            answered = true;
+            writing = writing.then(store).then(() => deliver(request, writer.finish(request.lastIncludedIndex)));
+            writing.catch((err: unknown) => {
+              void writer.abort().catch(() => {});
+              this.modules.logger.warn("could not store a received snapshot", { error: err as Error });
+              const details = `could not store the snapshot: ${(err as Error).message}`;
+              callback({ name: "failed", message: details, code: grpc.status.INTERNAL, details, metadata: new grpc.Metadata() });
+            });
+            return;
+          }
+          if (gatheredBytes < this.opts.receivedChunkBytes) return;
+          call.pause();
+          writing = writing.then(store).then(() => {
+            call.resume();
+          }, (err: unknown) => {
+            reject(grpc.status.INTERNAL, `could not store the snapshot: ${(err as Error).message}`);
+            call.destroy();
+          });
         });
         call.on("end", () => reject(grpc.status.INVALID_ARGUMENT, "snapshot stream ended before its last chunk"));
-        call.on("error", () => {});
+        call.on("error", () => reject(grpc.status.CANCELLED, "the snapshot stream failed"));
       },
     };
   }

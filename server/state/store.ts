@@ -7,7 +7,7 @@ import { EventBroker } from "./events.js";
 import { applyCommand } from "./fsm/apply.js";
 import { decodeCommand } from "./fsm/codec.js";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { persistState, restoreState, StateEncoder, type StateChunks } from "./fsm/persist.js";
+import { persistState, restoreState, restoreStateFrom, StateEncoder, type StateChunks } from "./fsm/persist.js";
 import { StateSnapshot } from "./fsm/snapshot.js";
 import { emptyState, type StateData } from "./fsm/tables.js";
 import { TABLE_NAMES, type ApplyResult, type EventBatch, type StateCommand, type StateLogger, type TableName } from "./fsm/types.js";
@@ -191,17 +191,54 @@ export class StateStore {
    * The state as of now, for a Raft snapshot at the last applied index, encoded a slice per
    * event-loop turn: the store keeps applying meanwhile, which cannot change the state being
    * encoded (it is immutable), so a large state never stalls the server.
+   *
+   * Each chunk goes to `sink` as soon as it is full, and encoding waits for the sink before it
+   * goes on: only a few chunks are ever in memory, however large the state. A chunk's buffer is
+   * reused once its sink call resolved, so the sink must be done with the bytes by then (store
+   * or copy them). Resolves with the total bytes once the last chunk was taken.
    */
-  async persistInBackground(opts: PersistOptions = {}): Promise<Uint8Array[]> {
+  async persistTo(sink: (chunk: Uint8Array) => Promise<void>, opts: PersistOptions = {}): Promise<number> {
     const encoder = new StateEncoder(this.state, opts.chunkBytes);
     const sliceMs = opts.sliceMs ?? DEFAULT_SNAPSHOT_SLICE_MS;
+    const drain = async (chunks: Uint8Array[]) => {
+      for (const chunk of chunks) {
+        opts.signal?.throwIfAborted();
+        await sink(chunk);
+        encoder.recycle(chunk);
+      }
+    };
     for (;;) {
       opts.signal?.throwIfAborted();
       const deadline = performance.now() + sliceMs;
-      if (encoder.step(() => performance.now() < deadline)) return encoder.finish();
+      // A slice also ends when a chunk is full, so that it is stored before the next is filled.
+      const done = encoder.step(() => !encoder.hasChunks && performance.now() < deadline);
+      if (done) {
+        await drain(encoder.finish());
+        return encoder.bytes;
+      }
+      if (encoder.hasChunks) await drain(encoder.takeChunks());
       // setImmediate, not a microtask: timers and network I/O (heartbeats, appends) run in between.
       await nextTurn();
     }
+  }
+
+  /** The state as of now as snapshot chunks, encoded in the background (see persistTo), in memory. */
+  async persistInBackground(opts: PersistOptions = {}): Promise<Uint8Array[]> {
+    const chunks: Uint8Array[] = [];
+    // Copied: persistTo reuses the buffers.
+    await this.persistTo((chunk) => {
+      chunks.push(chunk.slice());
+      return Promise.resolve();
+    }, opts);
+    return chunks;
+  }
+
+  /**
+   * Replaces the whole state with a snapshot read chunk by chunk (from disk), decoding rows as
+   * the chunks come rather than gathering the bytes; otherwise as restore().
+   */
+  async restoreFrom(chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    this.replaceState(await restoreStateFrom(chunks));
   }
 
   /**
@@ -210,7 +247,10 @@ export class StateStore {
    * Throws StateRestoreError, leaving the state as it was, when the bytes are not a snapshot.
    */
   restore(bytes: Uint8Array | StateChunks): void {
-    const state = restoreState(bytes);
+    this.replaceState(restoreState(bytes));
+  }
+
+  private replaceState(state: StateData): void {
     this.state = state;
     this.events.reset(state.latestIndex);
     this.log.info("restored the state from a snapshot", {

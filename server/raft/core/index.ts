@@ -18,3 +18,4 @@ export { MemoryStorage, type MemoryStorageOptions } from "./memoryStorage.js";
 export { applyChange, decodeMembership, encodeMembership, isMembership, isVoter, quorum, tryDecodeMembership } from "./membership.js";
 export { defaultRaftOptions, validateRaftOptions } from "./options.js";
 export { RaftError } from "./errors.js";
+export { isSnapshotSource, snapshotBytes, snapshotChunks } from "./snapshotData.js";

@@ -39,11 +39,26 @@ export interface SnapshotMeta {
 }
 
 /**
- * A snapshot's bytes as a list of chunks, to be read in order. A state machine's snapshot can be
- * gigabytes: more than one buffer should hold or one copy should cost. Chunk boundaries carry no
- * meaning; storage and transport may split or join chunks.
+ * A snapshot's bytes kept elsewhere (on disk), read chunk by chunk when needed. A state machine's
+ * snapshot can be gigabytes: neither the core nor the log may hold it in memory, so they keep
+ * this handle, and whoever sends or restores the snapshot streams its chunks.
  */
-export type SnapshotData = readonly Uint8Array[];
+export interface SnapshotSource {
+  /** Total size in bytes. */
+  readonly bytes: number;
+  /**
+   * The chunks in order, read afresh on each call. Fails if the bytes are no longer there (a
+   * newer snapshot replaced them before the read began), or are damaged.
+   */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/**
+ * A snapshot's bytes: chunks held in memory (small snapshots, tests, the simulation), or a source
+ * to read them from. The core never reads them. Chunk boundaries carry no meaning; storage and
+ * transport may split or join chunks.
+ */
+export type SnapshotData = readonly Uint8Array[] | SnapshotSource;
 
 export interface Snapshot {
   meta: SnapshotMeta;

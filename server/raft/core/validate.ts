@@ -2,6 +2,7 @@
 // before it can touch any state: the core never throws on, or stores, malformed input.
 
 import { isMembership, tryDecodeMembership } from "./membership.js";
+import { isSnapshotSource } from "./snapshotData.js";
 import type { Entry, Message } from "./types.js";
 
 const entryTypes = new Set(["normal", "config", "noop"]);
@@ -61,7 +62,9 @@ export function checkMessage(msg: Message): string | undefined {
       if (typeof meta !== "object" || (meta as unknown) === null || !isIndex(meta.index) || !isIndex(meta.term)) return "snapshot has invalid metadata";
       if (meta.term > msg.term || (meta.index > 0 && meta.term === 0)) return `snapshot term ${meta.term} is impossible`;
       if (!isMembership(meta.membership)) return "snapshot membership is malformed";
-      if (!Array.isArray(data) || !data.every((chunk) => chunk instanceof Uint8Array)) return "snapshot data is not a list of byte chunks";
+      if (Array.isArray(data) ? !data.every((chunk) => chunk instanceof Uint8Array) : !isSnapshotSource(data)) {
+        return "snapshot data is neither a list of byte chunks nor a source of them";
+      }
       return undefined;
     }
     case "snapshotResponse":

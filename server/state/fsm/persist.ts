@@ -69,18 +69,26 @@ const PIECE_CHARS = 64 * 1024;
 
 const textEncoder = new TextEncoder();
 
-/** Appends text to chunks of (about) a fixed size, splitting wherever a chunk fills up. */
+/**
+ * Appends text to chunks of (about) a fixed size, splitting wherever a chunk fills up. Full
+ * chunks wait in `ready` until taken; a taken chunk's buffer may be handed back (`recycle`) once
+ * its bytes were written elsewhere, so that encoding a gigabyte state allocates a few chunks'
+ * worth of memory rather than gigabytes of buffers left to the garbage collector.
+ */
 class ChunkWriter {
-  readonly chunks: Uint8Array[] = [];
+  readonly ready: Uint8Array[] = [];
   private current: Uint8Array;
   private used = 0;
   private pending: string[] = [];
   private pendingChars = 0;
+  private readonly spare: Uint8Array[] = [];
+  private readonly size: number;
   bytes = 0;
 
   constructor(chunkBytes: number) {
     // At least 4 bytes, so that any one character fits into an empty chunk.
-    this.current = new Uint8Array(Math.max(4, chunkBytes));
+    this.size = Math.max(4, chunkBytes);
+    this.current = new Uint8Array(this.size);
   }
 
   line(text: string): void {
@@ -94,6 +102,13 @@ class ChunkWriter {
     this.pending.push(type, " ", json, "\n");
     this.pendingChars += type.length + json.length + 2;
     if (this.pendingChars >= PIECE_CHARS) this.flush();
+  }
+
+  /** A chunk's buffer whose bytes are no longer needed, to be filled again. */
+  recycle(chunk: Uint8Array): void {
+    if (chunk.buffer instanceof ArrayBuffer && chunk.buffer.byteLength === this.size && this.spare.length < 2) {
+      this.spare.push(new Uint8Array(chunk.buffer));
+    }
   }
 
   private flush(): void {
@@ -110,19 +125,18 @@ class ChunkWriter {
       this.bytes += written;
       if (read === text.length) return;
       text = text.slice(read);
-      this.chunks.push(this.current.subarray(0, this.used));
-      this.current = new Uint8Array(this.current.length);
+      this.ready.push(this.current.subarray(0, this.used));
+      this.current = this.spare.pop() ?? new Uint8Array(this.size);
       this.used = 0;
     }
   }
 
-  finish(): Uint8Array[] {
+  finish(): void {
     this.flush();
     // The last chunk is copied to its size: a small state must not pin a whole chunk's memory.
-    if (this.used > 0) this.chunks.push(this.current.slice(0, this.used));
+    if (this.used > 0) this.ready.push(this.current.slice(0, this.used));
     this.current = new Uint8Array(0);
     this.used = 0;
-    return this.chunks;
   }
 }
 
@@ -190,6 +204,21 @@ export class StateEncoder {
     return this.out.bytes;
   }
 
+  /** Whether full chunks wait to be taken (`takeChunks`). */
+  get hasChunks(): boolean {
+    return this.out.ready.length > 0;
+  }
+
+  /** The chunks completed since the last call, in order. */
+  takeChunks(): Uint8Array[] {
+    return this.out.ready.splice(0);
+  }
+
+  /** Hands back a taken chunk whose bytes are stored elsewhere now: its buffer is reused. */
+  recycle(chunk: Uint8Array): void {
+    this.out.recycle(chunk);
+  }
+
   /**
    * Writes rows until `goOn()` says to stop or all are written; true once everything is written.
    * `goOn` is asked every few rows, not for each (it reads a clock, typically).
@@ -226,10 +255,11 @@ export class StateEncoder {
     return true;
   }
 
-  /** The encoded chunks; call once step() returned true. */
+  /** The chunks not taken yet, the last one included; call once step() returned true. */
   finish(): Uint8Array[] {
     if (!this.done) throw new Error("the state encoder has not written every row yet");
-    return this.out.finish();
+    this.out.finish();
+    return this.takeChunks();
   }
 }
 
@@ -268,24 +298,27 @@ function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * Calls `fn` for each line of the chunks, in order. Each chunk is decoded once up to its last
- * newline; the bytes after it wait for the next chunk (a line may span any number of chunks).
- * Returns the bytes after the last newline (a line without its end: the data was cut short).
+ * Calls `fn` for each line of the chunks pushed, in order. Each chunk is decoded once up to its
+ * last newline; the bytes after it wait for the next chunk (a line may span any number of chunks).
  */
-function forEachLine(chunks: StateChunks, fn: (line: string) => void): Uint8Array {
-  let carry: Uint8Array[] = [];
-  for (const chunk of chunks) {
+class LineReader {
+  private carry: Uint8Array[] = [];
+
+  constructor(private readonly fn: (line: string) => void) {}
+
+  push(chunk: Uint8Array): void {
+    const { fn } = this;
     const last = chunk.lastIndexOf(10);
     if (last < 0) {
-      if (chunk.length > 0) carry.push(chunk);
-      continue;
+      if (chunk.length > 0) this.carry.push(chunk);
+      return;
     }
     let start = 0;
-    if (carry.length > 0) {
+    if (this.carry.length > 0) {
       const end = chunk.indexOf(10);
-      carry.push(chunk.subarray(0, end));
-      fn(decodeText(concatBytes(carry)));
-      carry = [];
+      this.carry.push(chunk.subarray(0, end));
+      fn(decodeText(concatBytes(this.carry)));
+      this.carry = [];
       start = end + 1;
     }
     if (last > start) {
@@ -294,9 +327,13 @@ function forEachLine(chunks: StateChunks, fn: (line: string) => void): Uint8Arra
     } else if (last === start) {
       fn("");
     }
-    if (last + 1 < chunk.length) carry.push(chunk.subarray(last + 1));
+    if (last + 1 < chunk.length) this.carry.push(chunk.subarray(last + 1));
   }
-  return concatBytes(carry.length === 0 ? [new Uint8Array(0)] : carry);
+
+  /** The bytes after the last newline (a line without its end: the data was cut short). */
+  rest(): Uint8Array {
+    return concatBytes(this.carry.length === 0 ? [new Uint8Array(0)] : this.carry);
+  }
 }
 
 /** The header's version, read from the first bytes without decoding the rest. */
@@ -324,7 +361,44 @@ function headerVersion(chunks: StateChunks): number {
 export function restoreState(data: Uint8Array | StateChunks): StateData {
   const chunks: StateChunks = data instanceof Uint8Array ? [data] : data;
   const version = headerVersion(chunks);
-  return rebuild(version === 1 ? readV1(chunks) : readV2(chunks));
+  if (version === 1) return rebuild(readV1(chunks));
+  const reader = new V2Reader();
+  for (const chunk of chunks) reader.push(chunk);
+  return rebuild(reader.end());
+}
+
+/**
+ * Restores a state from snapshot chunks read one at a time (from disk, typically): rows are
+ * decoded as each chunk comes, so the snapshot's bytes are never all in memory at once. Only a
+ * version-1 snapshot (one document, written for small states only) is gathered whole.
+ */
+export async function restoreStateFrom(source: AsyncIterable<Uint8Array>): Promise<StateData> {
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let reader: V2Reader | undefined;
+  let v1 = false;
+  for await (const chunk of source) {
+    if (reader) {
+      reader.push(chunk);
+      continue;
+    }
+    head.push(chunk);
+    headBytes += chunk.length;
+    if (v1 || headBytes < 64) continue;
+    if (headerVersion(head) === 1) {
+      v1 = true;
+      continue;
+    }
+    reader = new V2Reader();
+    for (const c of head.splice(0)) reader.push(c);
+  }
+  if (reader) return rebuild(reader.end());
+  // Less than the header's worth of bytes so far, or version 1.
+  const version = headerVersion(head);
+  if (version === 1) return rebuild(readV1(head));
+  reader = new V2Reader();
+  for (const c of head) reader.push(c);
+  return rebuild(reader.end());
 }
 
 function object(value: unknown, what: string): Record<string, unknown> {
@@ -358,23 +432,32 @@ function storedIndexes(value: unknown): Record<TableName, number> {
   return tableIndexes;
 }
 
-function readV2(chunks: StateChunks): PrimaryRows {
-  const rows: PrimaryRows = {
+/** Reads a version-2 snapshot's rows from its chunks, pushed in order. */
+class V2Reader {
+  private readonly rows: PrimaryRows = {
     latestIndex: -1, tableIndexes: zeroTableIndexes(), jobs: [], jobVersions: [], stableVersions: [], jobSummaries: [], nodes: [],
     allocs: [], nodeAllocsIndex: [], evals: [], deployments: [], variables: [],
   };
-  const pool: Job[] = [];
-  const job = (at: unknown, line: number): Job => {
-    const found = typeof at === "number" ? pool[at] : undefined;
-    if (found === undefined) throw new StateRestoreError(`state snapshot line ${line} refers to job ${String(at)} of ${pool.length}`);
+  private readonly pool: Job[] = [];
+  private line = 0;
+  private ended = false;
+  private readonly lines = new LineReader((text) => this.read(text));
+
+  push(chunk: Uint8Array): void {
+    this.lines.push(chunk);
+  }
+
+  private job(at: unknown, line: number): Job {
+    const found = typeof at === "number" ? this.pool[at] : undefined;
+    if (found === undefined) throw new StateRestoreError(`state snapshot line ${line} refers to job ${String(at)} of ${this.pool.length}`);
     return found;
-  };
-  let line = 0;
-  let ended = false;
-  const rest = forEachLine(chunks, (text) => {
-    line += 1;
+  }
+
+  private read(text: string): void {
+    const { rows, pool } = this;
+    const line = ++this.line;
     if (line === 1) return; // the header, checked already
-    if (ended) throw new StateRestoreError(`state snapshot is corrupt: line ${line} follows the end`);
+    if (this.ended) throw new StateRestoreError(`state snapshot is corrupt: line ${line} follows the end`);
     const space = text.indexOf(" ");
     const type = space < 0 ? text : text.slice(0, space);
     let value: unknown;
@@ -394,14 +477,14 @@ function readV2(chunks: StateChunks): PrimaryRows {
         break;
       }
       case "pool": pool.push(row<Job>(value, what, ["id", "namespace"])); break;
-      case "job": rows.jobs.push(job(value, line)); break;
-      case "version": rows.jobVersions.push(job(value, line)); break;
+      case "job": rows.jobs.push(this.job(value, line)); break;
+      case "version": rows.jobVersions.push(this.job(value, line)); break;
       case "stable": rows.stableVersions.push(tuple(value, what, ["string", "string", "number"]) as [string, string, number]); break;
       case "summary": rows.jobSummaries.push(row<JobSummary>(value, what, ["jobId", "namespace"])); break;
       case "node": rows.nodes.push(row<Node>(value, what, ["id"])); break;
       case "alloc": {
         const a = row<StoredAlloc>(value, what, ["id", "namespace", "jobId", "nodeId", "evalId", "deploymentId"]);
-        rows.allocs.push({ ...a, job: job(a.job, line) });
+        rows.allocs.push({ ...a, job: this.job(a.job, line) });
         break;
       }
       case "nodeAllocsIndex": rows.nodeAllocsIndex?.push(tuple(value, what, ["string", "number"]) as [string, number]); break;
@@ -412,16 +495,22 @@ function readV2(chunks: StateChunks): PrimaryRows {
         const stated = object(value, what)["rows"];
         // The header and the end line are not rows.
         if (stated !== line - 2) throw new StateRestoreError(`state snapshot is corrupt: it ends after ${line - 2} rows but says it has ${String(stated)}`);
-        ended = true;
+        this.ended = true;
         break;
       }
       default:
         throw new StateRestoreError(`state snapshot is corrupt: unknown row type ${JSON.stringify(type.slice(0, 40))} at line ${line}`);
     }
-  });
-  if (rest.length > 0 || !ended) throw new StateRestoreError(`state snapshot is truncated: it stops after line ${line}${rest.length > 0 ? " in the middle of a row" : ", before its end"}`);
-  if (rows.latestIndex < 0) throw new StateRestoreError("state snapshot has no index");
-  return rows;
+  }
+
+  /** The rows read; throws when the snapshot was cut short. */
+  end(): PrimaryRows {
+    const rest = this.lines.rest();
+    const { line } = this;
+    if (rest.length > 0 || !this.ended) throw new StateRestoreError(`state snapshot is truncated: it stops after line ${line}${rest.length > 0 ? " in the middle of a row" : ", before its end"}`);
+    if (this.rows.latestIndex < 0) throw new StateRestoreError("state snapshot has no index");
+    return this.rows;
+  }
 }
 
 interface SnapshotDocV1 {

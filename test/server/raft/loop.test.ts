@@ -50,10 +50,13 @@ async function peer(id: string): Promise<Peer> {
   p.transport = new RaftTransport({
     // Small pieces, so that a snapshot travels as many messages.
     ...DEFAULT_TRANSPORT_OPTIONS, selfId: id, selfAddress: address, snapshotChunkBytes: 16 * 1024,
+    receivedChunkBytes: 48 * 1024,
   }, {
     logger: silentLogger, clusterId: () => "test",
     deliver: (message) => p.raft?.deliver(message),
     snapshotFailed: (from) => p.raft?.snapshotFailed(from),
+    // A received snapshot goes to disk as it arrives, in values of a few pieces each.
+    snapshotWriter: () => p.disk.snapshotWriter(),
   });
   holder.transport = p.transport;
   return p;
@@ -67,8 +70,8 @@ async function start(p: Peer, membership: Membership): Promise<void> {
       apply: (index, data) => p.store.apply(index, data),
       skip: (index) => p.store.advanceIndex(index),
       // Small chunks and short slices: many chunks, many turns.
-      persist: (signal) => p.store.persistInBackground({ signal, chunkBytes: 32 * 1024, sliceMs: 1 }),
-      restore: (data) => p.store.restore(data),
+      persist: (signal, sink) => p.store.persistTo(sink, { signal, chunkBytes: 32 * 1024, sliceMs: 1 }),
+      restore: (chunks) => p.store.restoreFrom(chunks),
     },
     send: (messages) => p.transport.send(messages),
     membershipChanged: (m) => p.transport.setPeers(m.voters),

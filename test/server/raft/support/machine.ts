@@ -2,7 +2,7 @@
 // applied (so two machines at one index can be compared cheaply), and the membership as of the
 // applied index (what a snapshot must carry).
 
-import { decodeMembership, type Entry, type Membership } from "../../../../server/raft/core/index.js";
+import { decodeMembership, isSnapshotSource, type Entry, type Membership, type SnapshotData } from "../../../../server/raft/core/index.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -52,8 +52,10 @@ export class ToyMachine {
     return chunks;
   }
 
-  restore(data: readonly Uint8Array[], membership: Membership): void {
-    const parsed = JSON.parse(text(Buffer.concat(data))) as { index: number; digest: number; values: string[] };
+  /** Restores from chunks in memory: the simulation's disk keeps them there. */
+  restore(data: SnapshotData, membership: Membership): void {
+    if (isSnapshotSource(data)) throw new Error("the toy machine restores from chunks in memory only");
+    const parsed = JSON.parse(text(Buffer.concat(data as readonly Uint8Array[]))) as { index: number; digest: number; values: string[] };
     this.index = parsed.index;
     this.digest = parsed.digest;
     this.values = parsed.values;
