@@ -4,6 +4,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../../proto/index.js";
+import { allocStub } from "../../shared/model/index.js";
 import { writable } from "../../shared/streams.js";
 import { allocStubToWire, deploymentToWire, evalToWire, jobToWire, nodeToWire } from "../../shared/wire/index.js";
 import { EventIndexTooOldError, type EventTopic, type StateEvent, type StateStore, type SubscribeRequest } from "../state/index.js";
@@ -23,7 +24,7 @@ function eventToWire(e: StateEvent): pb.Event | undefined {
   switch (e.topic) {
     case "Job": return { ...base, topic: pb.EventTopic.JOB, payload: { $case: "job", job: jobToWire(e.payload.job) } };
     case "Node": return { ...base, topic: pb.EventTopic.NODE, payload: { $case: "node", node: nodeToWire(e.payload.node, { secret: "redact" }) } };
-    case "Allocation": return { ...base, topic: pb.EventTopic.ALLOCATION, payload: { $case: "allocation", allocation: allocStubToWire(e.payload.allocation) } };
+    case "Allocation": return { ...base, topic: pb.EventTopic.ALLOCATION, payload: { $case: "allocation", allocation: allocStubToWire(allocStub(e.payload.allocation)) } };
     case "Evaluation": return { ...base, topic: pb.EventTopic.EVALUATION, payload: { $case: "evaluation", evaluation: evalToWire(e.payload.evaluation) } };
     case "Deployment": return { ...base, topic: pb.EventTopic.DEPLOYMENT, payload: { $case: "deployment", deployment: deploymentToWire(e.payload.deployment) } };
     default: return undefined;

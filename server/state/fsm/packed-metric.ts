@@ -11,15 +11,33 @@ type ScoreMeta = AllocMetric["scoreMetaData"][number];
 /** Scorer name lists, shared by every metric that used the same scorers. */
 const scorerLists = new Map<string, readonly string[]>();
 
+/** The scorers of every entry, in order of first appearance; usually every entry has the same ones. */
 function scorersOf(entries: readonly ScoreMeta[]): readonly string[] {
-  const names = new Set<string>();
-  for (const e of entries) for (const name in e.scores) names.add(name);
-  const list = [...names];
-  const key = list.join("\u0000");
+  let key = "";
+  let uniform = true;
+  let first: Record<string, number> | undefined;
+  for (const e of entries) {
+    if (first === undefined) {
+      first = e.scores;
+      for (const name in first) key += `${name}\u0000`;
+      continue;
+    }
+    let n = 0;
+    for (const name in e.scores) {
+      if (!(name in first)) uniform = false;
+      n++;
+    }
+    if (n !== Object.keys(first).length) uniform = false;
+  }
+  if (!uniform) {
+    const names = new Set<string>();
+    for (const e of entries) for (const name in e.scores) names.add(name);
+    key = [...names].join("\u0000");
+  }
   let shared = scorerLists.get(key);
   if (shared === undefined) {
     if (scorerLists.size >= 1000) scorerLists.clear();
-    shared = Object.freeze(list);
+    shared = Object.freeze(key.split("\u0000").filter((name) => name !== ""));
     scorerLists.set(key, shared);
   }
   return shared;
@@ -58,7 +76,9 @@ export class PackedAllocMetric implements AllocMetric {
     this.coalescedFailures = m.coalescedFailures;
     const entries = m.scoreMetaData;
     this.#scorers = scorersOf(entries);
-    this.#nodeIds = entries.map((e) => nodeId(e.nodeId));
+    const ids: string[] = new Array<string>(entries.length);
+    for (let i = 0; i < entries.length; i++) ids[i] = nodeId((entries[i] as ScoreMeta).nodeId);
+    this.#nodeIds = ids;
     // Sized up front and filled with a fraction first, a plain array keeps its numbers unboxed
     // (V8's double elements) with no spare capacity.
     const values: number[] = new Array<number>(entries.length * (this.#scorers.length + 1)).fill(0.5);

@@ -5,7 +5,7 @@
 // command fails half-way the transaction is simply dropped, so every command is all-or-nothing.
 
 import {
-  allocStub, NO_ALLOC_USAGE, withAllocUsage,
+  NO_ALLOC_USAGE, withAllocUsage,
   type AllocClientStatus, type Allocation, type Deployment, type Evaluation, type Job, type JobSummary, type Node,
   type TaskGroupSummary,
 } from "../../../shared/model/index.js";
@@ -284,7 +284,7 @@ export class Txn {
 
   private emitAlloc(type: AllocationEventType, alloc: Allocation): void {
     this.event("Allocation", type, alloc.id, alloc.namespace, nonEmpty(alloc.jobId, alloc.deploymentId, alloc.evalId, alloc.nodeId),
-      { allocation: allocStub(alloc) });
+      { allocation: alloc });
   }
 
   deleteAlloc(id: string): boolean {

@@ -2,7 +2,7 @@
 // the events it publishes, and the rows the model does not define (variables).
 
 import type {
-  AllocClientStatus, AllocClientUpdate, Allocation, AllocationStub, Deployment, DeploymentStatusUpdate, DrainStrategy,
+  AllocClientStatus, AllocClientUpdate, Allocation, Deployment, DeploymentStatusUpdate, DrainStrategy,
   Evaluation, Job, Node, NodeStatus, SchedulingEligibility, Variable,
 } from "../../../shared/model/index.js";
 
@@ -314,7 +314,12 @@ export type StateEvent =
   | (EventCommon & { topic: "Job"; type: JobEventType; payload: { job: Job } })
   /** The node's secret id is blanked. */
   | (EventCommon & { topic: "Node"; type: NodeEventType; payload: { node: Node } })
-  | (EventCommon & { topic: "Allocation"; type: AllocationEventType; payload: { allocation: AllocationStub } })
+  | (EventCommon & {
+    topic: "Allocation";
+    type: AllocationEventType;
+    /** The stored row itself (it is never changed); subscribers outside the server see its stub. */
+    payload: { allocation: Allocation };
+  })
   | (EventCommon & { topic: "Evaluation"; type: EvaluationEventType; payload: { evaluation: Evaluation } })
   | (EventCommon & { topic: "Deployment"; type: DeploymentEventType; payload: { deployment: Deployment } })
   /** Items are never published, only metadata. */
