@@ -4,7 +4,7 @@
 
 import type { Allocation, Evaluation, Job, Plan, PlanResult } from "../../shared/model/index.js";
 import type { Logger } from "../../shared/log.js";
-import type { AllocationInput, AllocStop, ApplyResult, StateCommand, StateStore } from "../state/index.js";
+import { PackedAllocMetric, type AllocationInput, type AllocStop, type ApplyResult, type StateCommand, type StateStore } from "../state/index.js";
 import { evaluatePlan } from "./evaluate.js";
 
 export type Propose = (command: StateCommand) => Promise<{ index: number; result: unknown }>;
@@ -52,10 +52,10 @@ function planJob(plan: Plan): Job | undefined {
 
 export function planCommand(plan: Plan, evals: Evaluation[]): StateCommand {
   const job = planJob(plan);
+  // Metrics go into the log packed: most of an allocation's bytes are its score table.
   const allocs: AllocationInput[] = Object.values(plan.nodeAllocation).flat().map((a) => {
-    if (a.job !== job) return a;
-    const { job: _job, ...rest } = a;
-    return rest;
+    const { job: own, ...rest } = a;
+    return { ...rest, ...(own !== job ? { job: own } : {}), metrics: PackedAllocMetric.pack(a.metrics) };
   });
   return {
     type: "alloc.upsert",

@@ -16,4 +16,5 @@ export {
   deriveJobStatus, isAllocClientTerminal, isAllocFullyStopped, isAllocServerTerminal, isAllocTerminal, isEvalTerminal,
 } from "./fsm/status.js";
 export { jobSpecEqual } from "./fsm/equal.js";
+export { PackedAllocMetric } from "./fsm/packed-metric.js";
 export * from "./fsm/types.js";

@@ -8,7 +8,7 @@ import type {
   AllocatedResources, Allocation, AllocMetric, Job, Node, TaskEvent, TaskState,
 } from "../../../shared/model/index.js";
 import { holdsExclusive } from "../../../shared/model/index.js";
-import { PackedAllocMetric } from "./packed-metric.js";
+import { PackedAllocMetric, type CompactAllocMetric } from "./packed-metric.js";
 
 /** Strings and objects by value, forgotten wholesale when too many distinct ones pile up. */
 class Pool<T> {
@@ -59,9 +59,9 @@ function counts(m: Record<string, number>): Record<string, number> {
   return EMPTY_COUNTS;
 }
 
-function sharedMetrics(m: AllocMetric, nodes: (id: string) => Node | undefined): AllocMetric {
+function sharedMetrics(m: AllocMetric | CompactAllocMetric, nodes: (id: string) => Node | undefined): AllocMetric {
   if (m instanceof PackedAllocMetric) return m;
-  return new PackedAllocMetric({
+  return PackedAllocMetric.pack({
     ...m,
     nodesAvailable: counts(m.nodesAvailable),
     classFiltered: counts(m.classFiltered),
@@ -69,7 +69,7 @@ function sharedMetrics(m: AllocMetric, nodes: (id: string) => Node | undefined):
     classExhausted: counts(m.classExhausted),
     dimensionExhausted: counts(m.dimensionExhausted),
     quotaExhausted: m.quotaExhausted.length === 0 ? NO_STRINGS : m.quotaExhausted,
-  }, (id) => nodes(id)?.id ?? str(id));
+  } as AllocMetric | CompactAllocMetric, (id) => nodes(id)?.id ?? str(id));
 }
 
 function sharedEvent(e: TaskEvent): TaskEvent {
