@@ -9,7 +9,8 @@
 //
 // Other knobs: REGISTER_CONCURRENCY (16), STALL_S (60: fail when nothing new is placed for that
 // long), FLUSH_MS (the clients' status batching, 50), SERVER_LOG_LEVEL (warn), RAFT_MULTIPLIER
-// (the servers' -raft-multiplier; unset keeps their default).
+// (the servers' -raft-multiplier, 7: Nomad's election timeout of about a second),
+// NOMADISH_SERVER_NODE_ARGS (the servers' node flags, --max-old-space-size=3072).
 
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -46,8 +47,14 @@ const TASK_CPU_MHZ = 10;
 const TASK_MEMORY_MB = 10;
 const ALLOC_DISK_MB = 10;
 
-// The servers hold every allocation (with its job copy) in memory: give them room.
-process.env["NOMADISH_SERVER_NODE_ARGS"] ??= "--max-old-space-size=4096";
+// The servers hold every allocation in memory (about 2 KB each). A heap capped at 3 GiB keeps a
+// server's RSS, with the Raft log and buffers outside the heap, under the 4 GB the C1M target allows.
+process.env["NOMADISH_SERVER_NODE_ARGS"] ??= "--max-old-space-size=3072";
+
+// Nomad's Raft timing (elections after about a second), not our default of 150 ms, which is tuned
+// for fast failover: a server with gigabytes of allocations pauses longer than that to collect
+// garbage now and then, and every such pause would cost an election.
+const RAFT_MULTIPLIER = process.env["RAFT_MULTIPLIER"] ?? "7";
 
 // ---------------------------------------------------------------------------------------------
 // The fleet: 60% general-purpose, 30% large, 10% small arm64 edge nodes.
@@ -303,7 +310,7 @@ if (TOTAL > capacity) {
 
 const wantedFlags: [string, string][] = [
   ["log-level", SERVER_LOG_LEVEL], ["min-heartbeat-ttl", "30s"],
-  ...(process.env["RAFT_MULTIPLIER"] ? [["raft-multiplier", process.env["RAFT_MULTIPLIER"]] as [string, string]] : []),
+  ["raft-multiplier", RAFT_MULTIPLIER],
 ];
 const known = new Set(agentCommand.flags.map((f) => f.name));
 const flags = wantedFlags.filter(([name]) => known.has(name)).flatMap(([name, value]) => [`-${name}`, value]);

@@ -168,8 +168,9 @@ export class ServerAgent {
     this.raft = await RaftLoop.start({
       id: this.id, ...timing, maxAppendBytes: 1 << 20, maxInflightAppends: 64,
       // A snapshot encodes the whole state (gigabytes at a million allocations): as rarely as
-      // Nomad's defaults (8192 entries, at most every 120 s), or when the log grows past 512 MiB.
-      snapshotThreshold: 8192, snapshotIntervalMs: 120_000, snapshotMaxBytes: 512 << 20,
+      // Nomad's defaults (8192 entries, at most every 120 s), or when the log held in memory
+      // grows past 256 MiB.
+      snapshotThreshold: 8192, snapshotIntervalMs: 120_000, snapshotMaxBytes: 256 << 20,
       snapshotTrailingEntries: 1024, requestTimeoutMs: 10_000,
     }, {
       disk: this.disk,
