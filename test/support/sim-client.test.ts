@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import * as pb from "../../proto/index.js";
 import { computeNodeClass } from "../../server/scheduler/class.js";
 import type { Allocation } from "../../shared/model/index.js";
@@ -8,7 +8,7 @@ import {
 } from "../../shared/wire/index.js";
 import { allocation } from "../shared/wire/fixtures.js";
 import { waitFor } from "./cluster.js";
-import { SimFleet, decodeWatchFrame, nvidiaGpus, simAllocUpdate, simNode, watchFrameAllocIds } from "./sim-client.js";
+import { SimFleet, decodeWatchFrame, type SimFleetOptions, nvidiaGpus, simAllocUpdate, simNode, watchFrameAllocIds } from "./sim-client.js";
 
 // ---------------------------------------------------------------------------------------------
 // Nodes
@@ -182,12 +182,17 @@ test("the fleet registers its nodes round-robin across the servers, heartbeats a
   await waitFor("every node watching", 5_000, async () => fleet.nodes.every((n) => fakes.some((f) => f.watch(n.id))) || undefined);
 });
 
-test("placed allocations are reported running once, stopped ones complete, and gone ones forgotten", async (t) => {
+/** A fleet of one node, "a", on one fake server, and the server's end of the node's watch. */
+async function watchedNode(t: ExecutionContext, opts: SimFleetOptions = {}) {
   const [fake] = await fakeCluster(t, 1) as [FakeServer];
-  const fleet = await SimFleet.start([fake.address], [{ name: "a" }]);
+  const fleet = await SimFleet.start([fake.address], [{ name: "a" }], opts);
   t.teardown(() => fleet.stop());
-  const nodeId = fleet.node("a").id;
-  const watch = await waitFor("the watch", 5_000, async () => fake.watch(nodeId));
+  const watch = await waitFor("the watch", 5_000, async () => fake.watch(fleet.node("a").id));
+  return { fake, fleet, watch };
+}
+
+test("placed allocations are reported running once, stopped ones complete, and gone ones forgotten", async (t) => {
+  const { fake, fleet, watch } = await watchedNode(t);
   watch.call.write(frame(10, [alloc("a1"), alloc("a2")]));
   await fleet.waitForRunning(2, 5_000);
   t.is(fleet.allocsSeen(), 2);
@@ -208,10 +213,7 @@ test("placed allocations are reported running once, stopped ones complete, and g
 });
 
 test("runForMs completes allocations after they ran; failAllocs fails the ones it picks", async (t) => {
-  const [fake] = await fakeCluster(t, 1) as [FakeServer];
-  const fleet = await SimFleet.start([fake.address], [{ name: "a" }], { runForMs: 100, failAllocs: (a) => a.id === "bad" });
-  t.teardown(() => fleet.stop());
-  const watch = await waitFor("the watch", 5_000, async () => fake.watch(fleet.node("a").id));
+  const { fake, fleet, watch } = await watchedNode(t, { runForMs: 100, failAllocs: (a) => a.id === "bad" });
   watch.call.write(frame(5, [alloc("good"), alloc("bad")]));
   await fleet.waitFor("good complete, bad failed", () => fleet.stats().complete === 1 && fleet.stats().failed === 1, 5_000);
   const statuses = fake.updates.map((u) => `${u.allocId}:${pb.AllocClientStatus[u.clientStatus]}`);
@@ -261,11 +263,8 @@ test("a node whose heartbeats are stopped goes quiet", async (t) => {
 });
 
 test("after the complete first frame, deltas add allocations and drop the removed ones", async (t) => {
-  const [fake] = await fakeCluster(t, 1) as [FakeServer];
-  const fleet = await SimFleet.start([fake.address], [{ name: "a" }]);
-  t.teardown(() => fleet.stop());
+  const { fleet, watch } = await watchedNode(t);
   const nodeId = fleet.node("a").id;
-  const watch = await waitFor("the watch", 5_000, async () => fake.watch(nodeId));
   watch.call.write(frame(10, [alloc("a1"), alloc("a2")]));
   await fleet.waitForRunning(2, 5_000);
 

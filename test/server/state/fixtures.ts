@@ -5,7 +5,7 @@ import { group as baseGroup, job as baseJob, node as baseNode, task } from "../.
 
 export { evaluation } from "../../support/model.js";
 import {
-  StateStore, type AllocationInput, type ApplyResult, type StateCommand, type StateStoreOptions,
+  StateStore, type AllocationInput, type ApplyResult, type StateCommand, type StateSnapshot, type StateStoreOptions,
 } from "../../../server/state/index.js";
 
 /** The state tests' group: one small mock task that runs for 10 s. */
@@ -120,4 +120,16 @@ export function uuid(n: number): string {
 export function withoutJob(alloc: Allocation): AllocationInput {
   const { job: _job, ...rest } = alloc;
   return rest;
+}
+
+/** Every table and index of a state, with its indexes: what a snapshot round trip must reproduce exactly. */
+export function stateTables(s: StateSnapshot): Record<string, unknown> {
+  const d = s.data;
+  const out: Record<string, unknown> = { latestIndex: d.latestIndex, tableIndexes: d.tableIndexes };
+  for (const [name, value] of Object.entries(d)) {
+    if (typeof value === "object" && value !== null && "entries" in value && typeof value.entries === "function") {
+      out[name] = (value.entries as () => unknown)();
+    }
+  }
+  return out;
 }

@@ -6,20 +6,11 @@ import { isDeepStrictEqual } from "node:util";
 import { performance } from "node:perf_hooks";
 import { StateStore, type StateSnapshot } from "../../../server/state/index.js";
 import { bigState } from "./bigstate.js";
+import { stateTables } from "./fixtures.js";
 
 const ALLOCS = 50_000;
 const h = bigState({ allocs: ALLOCS });
 
-function tables(s: StateSnapshot): Record<string, unknown> {
-  const d = s.data;
-  const out: Record<string, unknown> = { latestIndex: d.latestIndex, tableIndexes: d.tableIndexes };
-  for (const [name, value] of Object.entries(d)) {
-    if (typeof value === "object" && value !== null && "entries" in value && typeof value.entries === "function") {
-      out[name] = (value.entries as () => unknown)();
-    }
-  }
-  return out;
-}
 
 /** Runs `work` while timing every event-loop turn; returns its result and the longest turn in ms. */
 async function longestTurn<T>(work: () => Promise<T>): Promise<{ result: T; longestMs: number; p90Ms: number; turns: number }> {
@@ -47,7 +38,7 @@ test.serial("a state of 50,000 allocations takes many chunks and restores identi
   t.true(chunks.length >= 10, `${chunks.length} chunks of ${bytes} bytes`);
   t.true(chunks.slice(0, -1).every((c) => c.length > (4 << 20) - 4 && c.length <= 4 << 20), "every chunk but the last is full");
   const restored = StateStore.restore(chunks).snapshot();
-  t.true(isDeepStrictEqual(tables(restored), tables(snap)), "every table and index is the same");
+  t.true(isDeepStrictEqual(stateTables(restored), stateTables(snap)), "every table and index is the same");
   t.deepEqual(restored.data.allocs.check(), []);
   t.deepEqual(restored.data.allocsByNode.check(), []);
   // Allocations share job objects exactly as they did: one per plan here.

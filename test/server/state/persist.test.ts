@@ -1,18 +1,8 @@
 import test from "ava";
-import { SNAPSHOT_FORMAT_VERSION, StateRestoreError, StateStore, type StateSnapshot } from "../../../server/state/index.js";
-import { allocation, deployment, deploymentState, evaluation, group, Harness, job, node, withoutJob } from "./fixtures.js";
+import { SNAPSHOT_FORMAT_VERSION, StateRestoreError, StateStore } from "../../../server/state/index.js";
+import { allocation, deployment, deploymentState, evaluation, group, Harness, job, node, stateTables, withoutJob } from "./fixtures.js";
 
 /** Every table and index of a snapshot, as plain data. */
-function dump(s: StateSnapshot): Record<string, unknown> {
-  const d = s.data;
-  const out: Record<string, unknown> = { latestIndex: d.latestIndex, tableIndexes: d.tableIndexes };
-  for (const [name, value] of Object.entries(d)) {
-    if (typeof value === "object" && value !== null && "entries" in value && typeof value.entries === "function") {
-      out[name] = (value.entries as () => unknown)();
-    }
-  }
-  return out;
-}
 
 function busyStore(): Harness {
   const h = new Harness();
@@ -41,7 +31,7 @@ test("persist and restore round-trip every table, index and secondary index exac
   const bytes = h.store.persist();
   const restored = StateStore.restore(bytes);
   t.is(restored.latestIndex, h.store.latestIndex);
-  t.deepEqual(dump(restored.snapshot()), dump(h.snap));
+  t.deepEqual(stateTables(restored.snapshot()), stateTables(h.snap));
   t.deepEqual(restored.snapshot().data.jobCounts.entries(), h.snap.data.jobCounts.entries(), "derived counters are rebuilt identically");
   for (const name of ["allocs", "allocsByNode", "jobs", "evals"] as const) t.deepEqual(restored.snapshot().data[name].check(), []);
   const a1 = restored.snapshot().alloc("a1");
@@ -55,7 +45,7 @@ test("a restored store keeps applying where the snapshot left off", (t) => {
   const index = h.store.latestIndex + 1;
   const cmd = { type: "job.register", job: job("web", { priority: 10, taskGroups: [group("web", 2)] }) } as const;
   t.deepEqual(restored.apply(index, cmd), h.store.apply(index, cmd));
-  t.deepEqual(dump(restored.snapshot()), dump(h.snap));
+  t.deepEqual(stateTables(restored.snapshot()), stateTables(h.snap));
   t.like(restored.apply(index, cmd), { ok: false, code: "stale-index" });
 });
 
@@ -124,18 +114,18 @@ test("the format is a header and one line per row, ending with the row count", (
 
 test("rows and characters split across chunk boundaries anywhere restore identically", (t) => {
   const h = unicodeStore();
-  const expected = dump(h.snap);
+  const expected = stateTables(h.snap);
   const bytes = joined(h.store.persist());
   for (const chunkBytes of [4, 5, 7, 61, 1000, 1 << 20]) {
     const chunks = h.store.persist(chunkBytes);
     t.deepEqual(joined(chunks), bytes, `the bytes do not depend on the chunk size (${chunkBytes})`);
     if (chunkBytes < bytes.length) t.true(chunks.length > 1);
     t.true(chunks.every((c) => c.length <= Math.max(4, chunkBytes)));
-    t.deepEqual(dump(StateStore.restore(chunks).snapshot()), expected, `chunks of ${chunkBytes} bytes`);
+    t.deepEqual(stateTables(StateStore.restore(chunks).snapshot()), expected, `chunks of ${chunkBytes} bytes`);
   }
   // Whoever moves the bytes may cut them elsewhere, even inside a multi-byte character.
-  for (const size of [1, 2, 3, 13, 4096]) t.deepEqual(dump(StateStore.restore(recut(bytes, size)).snapshot()), expected, `pieces of ${size} bytes`);
-  t.deepEqual(dump(StateStore.restore([new Uint8Array(0), ...recut(bytes, 100), new Uint8Array(0)]).snapshot()), expected, "empty chunks are fine");
+  for (const size of [1, 2, 3, 13, 4096]) t.deepEqual(stateTables(StateStore.restore(recut(bytes, size)).snapshot()), expected, `pieces of ${size} bytes`);
+  t.deepEqual(stateTables(StateStore.restore([new Uint8Array(0), ...recut(bytes, 100), new Uint8Array(0)]).snapshot()), expected, "empty chunks are fine");
   t.is(StateStore.restore(bytes).snapshot().variable("ünïcode/☃")?.items["line\nbreak"], "a\nb\r\n\u2028");
 });
 
