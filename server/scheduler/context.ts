@@ -63,6 +63,8 @@ export class EvalContext {
     const placed = this.plan.nodeAllocation[nodeId] ?? [];
     const stops = this.plan.nodeUpdate[nodeId]?.length ?? 0;
     const preempted = this.plan.nodePreemptions?.[nodeId]?.length ?? 0;
+    // Nothing of the plan on the node (most nodes): the state's usage as it is.
+    if (placed.length === 0 && stops === 0 && preempted === 0) return this.state.nodeUsage(nodeId);
     const cached = this.proposed.get(nodeId);
     if (cached && cached.stops === stops && cached.preempted === preempted && cached.placed <= placed.length) {
       if (cached.placed === placed.length) return cached.usage;

@@ -16,12 +16,16 @@ const ACTIVE_DEPLOYMENT = new Set(["running", "paused", "pending", "blocked", "u
 
 /** Nodes of the job's allocations that are down, disconnected or draining. */
 export function taintedNodes(nodes: readonly Node[], allocs: readonly Allocation[]): Map<string, Node> {
-  const byId = new Map(nodes.map((n) => [n.id, n]));
+  // Few nodes are ever tainted: find those first rather than indexing thousands of healthy ones.
+  const unhealthy = new Map<string, Node>();
+  for (const n of nodes) {
+    if (n.status === "down" || n.status === "disconnected" || n.drainStrategy !== undefined) unhealthy.set(n.id, n);
+  }
   const tainted = new Map<string, Node>();
+  if (unhealthy.size === 0) return tainted;
   for (const a of allocs) {
-    const node = byId.get(a.nodeId);
-    if (!node || tainted.has(node.id)) continue;
-    if (node.status === "down" || node.status === "disconnected" || node.drainStrategy !== undefined) tainted.set(node.id, node);
+    const node = unhealthy.get(a.nodeId);
+    if (node) tainted.set(node.id, node);
   }
   return tainted;
 }
