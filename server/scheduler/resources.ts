@@ -81,12 +81,17 @@ export function hostIpFor(node: Node, hostNetwork: string): string | undefined {
 
 /** Ports the group asks for: group networks first, then each task's, static before dynamic. */
 export function requestedPorts(group: TaskGroup): { statics: Port[]; dynamics: Port[] } {
-  const networks = [...group.networks, ...group.tasks.flatMap((t) => t.resources.networks)];
-  return {
-    statics: networks.flatMap((n) => n.reservedPorts),
-    dynamics: networks.flatMap((n) => n.dynamicPorts),
-  };
+  let ports = portsByGroup.get(group);
+  if (ports === undefined) {
+    const networks = [...group.networks, ...group.tasks.flatMap((t) => t.resources.networks)];
+    ports = { statics: networks.flatMap((n) => n.reservedPorts), dynamics: networks.flatMap((n) => n.dynamicPorts) };
+    portsByGroup.set(group, ports);
+  }
+  return ports;
 }
+
+/** Groups are immutable rows, and every placement of a group asks: work its ports out once. */
+const portsByGroup = new WeakMap<TaskGroup, { statics: Port[]; dynamics: Port[] }>();
 
 /** Ports in use on one node, by host address ("" binds every address). */
 export class PortIndex {
@@ -189,6 +194,7 @@ export type FitResult =
 function heldCoresAndDevices(holders: readonly ResourceHolder[]): { cores: Set<number>; devices: Set<string> } {
   const cores = new Set<number>();
   const devices = new Set<string>();
+  if (holders.length === 0) return { cores, devices };
   for (const alloc of holders) {
     for (const name in alloc.allocatedResources.tasks) {
       const task = alloc.allocatedResources.tasks[name];
