@@ -27,8 +27,8 @@ class Pool<T> {
 
 const strings = new Pool<string>(100_000);
 const resources = new Pool<AllocatedResources>(10_000);
-const details = new Pool<Record<string, string>>(10_000);
 const EMPTY_COUNTS: Record<string, number> = Object.freeze({}) as Record<string, number>;
+const NO_DETAILS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
 const NO_RESCHEDULES: Allocation["rescheduleTracker"] = Object.freeze([]) as unknown as Allocation["rescheduleTracker"];
 
@@ -82,7 +82,7 @@ function sharedEvent(e: TaskEvent): TaskEvent {
     ...e,
     type: str(e.type),
     message: str(e.message),
-    details: empty ? details.get("", e.details) : e.details,
+    details: empty ? NO_DETAILS : e.details,
   };
 }
 
