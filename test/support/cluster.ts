@@ -68,6 +68,14 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
   }
 }
 
+/** Sends a process a signal and waits for it to exit; nothing to do when there is none. */
+export async function signalAndWait(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill(signal);
+  await exited;
+}
+
 export class TestCluster {
   readonly root: string;
   readonly servers: ServerProcess[] = [];
@@ -160,12 +168,8 @@ export class TestCluster {
   }
 
   /** SIGKILL: the process dies at once, losing whatever it had not written. */
-  async kill(server: ServerProcess, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
-    const child = server.process;
-    if (!child) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill(signal);
-    await exited;
+  kill(server: ServerProcess, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    return signalAndWait(server.process, signal);
   }
 
   /**

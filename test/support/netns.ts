@@ -19,7 +19,7 @@ import { promisify } from "node:util";
 import * as pb from "../../proto/index.js";
 import { ApiClient } from "../../shared/api/client.js";
 import { repoPath } from "../paths.js";
-import { waitFor, type ServerProcess } from "./cluster.js";
+import { signalAndWait, waitFor, type ServerProcess } from "./cluster.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -377,12 +377,8 @@ export class NetnsCluster {
   }
 
   /** Signals a server and waits for it to exit (SIGKILL by default: it loses what it had not written). */
-  async kill(server: ServerProcess, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
-    const child = server.process;
-    if (!child) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill(signal);
-    await exited;
+  kill(server: ServerProcess, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    return signalAndWait(server.process, signal);
   }
 
   /** Cuts `server` off from every other server, both ways; the test process still reaches it. */
