@@ -355,7 +355,7 @@ export class RaftLoop {
       }
       const data = writer.finish(index);
       this.encoded = { snapshot: { meta, data }, bytesBefore, writer };
-      this.modules.logger.debug("encoded a snapshot", { index, bytes: data.bytes, ms: Date.now() - started });
+      this.modules.logger.info("encoded a snapshot", { index, bytes: data.bytes, ms: Date.now() - started });
       this.kick();
     }, (err: unknown) => {
       this.discard(writer);

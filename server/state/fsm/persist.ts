@@ -27,6 +27,7 @@ import {
 import { StateRestoreError } from "../errors.js";
 import { allocRow, sharedAllocation } from "./intern.js";
 import { key, pad } from "./keys.js";
+import { PIndex } from "./pindex.js";
 import { PMap } from "./pmap.js";
 import { addCounts, isAllocTerminal, isEvalTerminal, NO_COUNTS, type JobCounts } from "./status.js";
 import { zeroTableIndexes, type StateData } from "./tables.js";
@@ -621,13 +622,13 @@ function rebuild(rows: PrimaryRows): StateData {
     jobCounts: sorted([...counts.entries()]),
     nodes: sorted(rows.nodes.map((n) => [n.id, n])),
     allocs: sorted(allocs.map((a) => [a.id, a])),
-    allocsByNode: sorted(allocs.map((a) => [key(a.nodeId, a.id), a])),
+    allocsByNode: PIndex.from(allocs.map((a) => [a.nodeId, a.id, a])),
     nodeUsage: sorted(nodeUsages(rows.nodeAllocsIndex, allocs, latestIndex)),
-    allocsByJob: sorted(allocs.map((a) => [key(a.namespace, a.jobId, a.id), a.id])),
-    allocsByEval: sorted(allocs.filter((a) => a.evalId !== "").map((a) => [key(a.evalId, a.id), a.id])),
-    allocsByDeployment: sorted(allocs.filter((a) => a.deploymentId !== "").map((a) => [key(a.deploymentId, a.id), a.id])),
+    allocsByJob: PIndex.from(allocs.map((a) => [key(a.namespace, a.jobId), a.id, a.id])),
+    allocsByEval: PIndex.from(allocs.filter((a) => a.evalId !== "").map((a) => [a.evalId, a.id, a.id])),
+    allocsByDeployment: PIndex.from(allocs.filter((a) => a.deploymentId !== "").map((a) => [a.deploymentId, a.id, a.id])),
     evals: sorted(evals.map((e) => [e.id, e])),
-    evalsByJob: sorted(evals.map((e) => [key(e.namespace, e.jobId, e.id), e.id])),
+    evalsByJob: PIndex.from(evals.map((e) => [key(e.namespace, e.jobId), e.id, e.id])),
     deployments: sorted(deployments.map((d) => [d.id, d])),
     deploymentsByJob: sorted(deployments.map((d) => [key(d.namespace, d.jobId, pad(d.createIndex), d.id), d.id])),
     variables: sorted(rows.variables.map((v) => [key(v.namespace, v.path), v])),

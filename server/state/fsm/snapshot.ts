@@ -112,19 +112,19 @@ export class StateSnapshot {
   }
 
   allocsByNode(nodeId: string): Allocation[] {
-    return this.data.allocsByNode.valuesWithPrefix(prefix(nodeId));
+    return this.data.allocsByNode.values(nodeId);
   }
 
   allocsByJob(namespace: string, jobId: string): Allocation[] {
-    return lookup(this.data.allocsByJob.valuesWithPrefix(prefix(namespace, jobId)), this.data.allocs);
+    return lookup(this.data.allocsByJob.values(key(namespace, jobId)), this.data.allocs);
   }
 
   allocsByEval(evalId: string): Allocation[] {
-    return lookup(this.data.allocsByEval.valuesWithPrefix(prefix(evalId)), this.data.allocs);
+    return lookup(this.data.allocsByEval.values(evalId), this.data.allocs);
   }
 
   allocsByDeployment(deploymentId: string): Allocation[] {
-    return lookup(this.data.allocsByDeployment.valuesWithPrefix(prefix(deploymentId)), this.data.allocs);
+    return lookup(this.data.allocsByDeployment.values(deploymentId), this.data.allocs);
   }
 
   // --- evaluations ----------------------------------------------------------------------------
@@ -138,7 +138,7 @@ export class StateSnapshot {
   }
 
   evalsByJob(namespace: string, jobId: string): Evaluation[] {
-    return lookup(this.data.evalsByJob.valuesWithPrefix(prefix(namespace, jobId)), this.data.evals);
+    return lookup(this.data.evalsByJob.values(key(namespace, jobId)), this.data.evals);
   }
 
   // --- deployments ----------------------------------------------------------------------------

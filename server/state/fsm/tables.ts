@@ -2,6 +2,7 @@
 // the per-table indexes and the last applied Raft index. A snapshot is a reference to one.
 
 import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, NodeAllocUsage } from "../../../shared/model/index.js";
+import { PIndex } from "./pindex.js";
 import { PMap } from "./pmap.js";
 import type { JobCounts } from "./status.js";
 import { TABLE_NAMES, type TableName, type Variable } from "./types.js";
@@ -21,19 +22,19 @@ export interface StateData {
   readonly jobCounts: PMap<JobCounts>;
   readonly nodes: PMap<Node>;
   readonly allocs: PMap<Allocation>;
-  /** (node id, alloc id) → the allocation row itself, not its id: the scheduler reads a node's allocations all the time. */
-  readonly allocsByNode: PMap<Allocation>;
+  /** node id → alloc id → the allocation row itself, not its id: the scheduler reads a node's allocations all the time. */
+  readonly allocsByNode: PIndex<Allocation>;
   /** Node id → what its live allocations take together; the scheduler and plan applier read it per check. */
   readonly nodeUsage: PMap<NodeAllocUsage>;
-  /** (namespace, job id, alloc id) → alloc id. */
-  readonly allocsByJob: PMap<string>;
-  /** (eval id, alloc id) → alloc id. */
-  readonly allocsByEval: PMap<string>;
-  /** (deployment id, alloc id) → alloc id. */
-  readonly allocsByDeployment: PMap<string>;
+  /** (namespace, job id) → alloc id → alloc id. */
+  readonly allocsByJob: PIndex<string>;
+  /** eval id → alloc id → alloc id. */
+  readonly allocsByEval: PIndex<string>;
+  /** deployment id → alloc id → alloc id. */
+  readonly allocsByDeployment: PIndex<string>;
   readonly evals: PMap<Evaluation>;
-  /** (namespace, job id, eval id) → eval id. */
-  readonly evalsByJob: PMap<string>;
+  /** (namespace, job id) → eval id → eval id. */
+  readonly evalsByJob: PIndex<string>;
   readonly deployments: PMap<Deployment>;
   /** (namespace, job id, create index, deployment id) → deployment id; the last one is the latest. */
   readonly deploymentsByJob: PMap<string>;
@@ -45,6 +46,10 @@ export interface StateData {
 
 export type MapField = {
   [K in keyof StateData]: StateData[K] extends PMap<unknown> ? K : never;
+}[keyof StateData];
+
+export type IndexField = {
+  [K in keyof StateData]: StateData[K] extends PIndex<unknown> ? K : never;
 }[keyof StateData];
 
 export function zeroTableIndexes(): Record<TableName, number> {
@@ -63,13 +68,13 @@ export function emptyState(): StateData {
     jobCounts: PMap.empty(),
     nodes: PMap.empty(),
     allocs: PMap.empty(),
-    allocsByNode: PMap.empty(),
+    allocsByNode: PIndex.empty(),
     nodeUsage: PMap.empty(),
-    allocsByJob: PMap.empty(),
-    allocsByEval: PMap.empty(),
-    allocsByDeployment: PMap.empty(),
+    allocsByJob: PIndex.empty(),
+    allocsByEval: PIndex.empty(),
+    allocsByDeployment: PIndex.empty(),
     evals: PMap.empty(),
-    evalsByJob: PMap.empty(),
+    evalsByJob: PIndex.empty(),
     deployments: PMap.empty(),
     deploymentsByJob: PMap.empty(),
     variables: PMap.empty(),

@@ -15,7 +15,8 @@ import { key, pad, prefix } from "./keys.js";
 import type { Owner, PMap } from "./pmap.js";
 import { StateSnapshot } from "./snapshot.js";
 import { addCounts, deriveJobStatus, isAllocTerminal, isEvalTerminal, NO_COUNTS, type JobCounts } from "./status.js";
-import type { MapField, StateData } from "./tables.js";
+import type { PIndex } from "./pindex.js";
+import type { IndexField, MapField, StateData } from "./tables.js";
 import type {
   AllocationEventType, DeploymentEventType, EventTopic, EventType, NodeEventType, StateEvent, TableName,
   Variable, VariableEventType, VariableMetadata,
@@ -26,6 +27,7 @@ export const JOB_TRACKED_VERSIONS = 6;
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 type RowOf<F extends MapField> = StateData[F] extends PMap<infer V> ? V : never;
+type EntryOf<F extends IndexField> = StateData[F] extends PIndex<infer V> ? V : never;
 
 const DELETION_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   "JobDeregistered", "NodeDeregistration", "AllocationDeleted", "EvaluationDeleted", "DeploymentDeleted", "VariableDeleted",
@@ -90,6 +92,14 @@ export class Txn {
 
   private del<F extends MapField>(field: F, k: string): void {
     (this.d[field] as unknown) = (this.d[field] as unknown as PMap<RowOf<F>>).delete(k, this.owner);
+  }
+
+  private addToIndex<F extends IndexField>(field: F, group: string, id: string, val: EntryOf<F>): void {
+    (this.d[field] as unknown) = (this.d[field] as unknown as PIndex<EntryOf<F>>).set(group, id, val, this.owner);
+  }
+
+  private removeFromIndex(field: IndexField, group: string, id: string): void {
+    (this.d[field] as unknown) = (this.d[field] as PIndex<unknown>).delete(group, id, this.owner);
   }
 
   touch(table: TableName): void {
@@ -243,20 +253,20 @@ export class Txn {
       if (existing !== undefined && !isAllocTerminal(existing)) this.adjustNodeUsage(existing.nodeId, existing, -1);
       if (!isAllocTerminal(alloc)) this.adjustNodeUsage(alloc.nodeId, alloc, 1);
     }
-    if (moved) this.del("allocsByNode", key(existing.nodeId, id));
-    this.put("allocsByNode", key(alloc.nodeId, id), alloc);
+    if (moved) this.removeFromIndex("allocsByNode", existing.nodeId, id);
+    this.addToIndex("allocsByNode", alloc.nodeId, id, alloc);
     const jobMoved = existing !== undefined && (existing.namespace !== alloc.namespace || existing.jobId !== alloc.jobId);
     if (existing === undefined || jobMoved) {
-      if (existing !== undefined) this.del("allocsByJob", key(existing.namespace, existing.jobId, id));
-      this.put("allocsByJob", key(alloc.namespace, alloc.jobId, id), id);
+      if (existing !== undefined) this.removeFromIndex("allocsByJob", key(existing.namespace, existing.jobId), id);
+      this.addToIndex("allocsByJob", key(alloc.namespace, alloc.jobId), id, id);
     }
     if (existing === undefined || existing.evalId !== alloc.evalId) {
-      if (existing !== undefined && existing.evalId !== "") this.del("allocsByEval", key(existing.evalId, id));
-      if (alloc.evalId !== "") this.put("allocsByEval", key(alloc.evalId, id), id);
+      if (existing !== undefined && existing.evalId !== "") this.removeFromIndex("allocsByEval", existing.evalId, id);
+      if (alloc.evalId !== "") this.addToIndex("allocsByEval", alloc.evalId, id, id);
     }
     if (existing === undefined || existing.deploymentId !== alloc.deploymentId) {
-      if (existing !== undefined && existing.deploymentId !== "") this.del("allocsByDeployment", key(existing.deploymentId, id));
-      if (alloc.deploymentId !== "") this.put("allocsByDeployment", key(alloc.deploymentId, id), id);
+      if (existing !== undefined && existing.deploymentId !== "") this.removeFromIndex("allocsByDeployment", existing.deploymentId, id);
+      if (alloc.deploymentId !== "") this.addToIndex("allocsByDeployment", alloc.deploymentId, id, id);
     }
     const live = isAllocTerminal(alloc) ? 0 : 1;
     if (existing === undefined) {
@@ -291,12 +301,12 @@ export class Txn {
     const existing = this.d.allocs.get(id);
     if (existing === undefined) return false;
     this.del("allocs", id);
-    this.del("allocsByNode", key(existing.nodeId, id));
+    this.removeFromIndex("allocsByNode", existing.nodeId, id);
     if (!isAllocTerminal(existing)) this.adjustNodeUsage(existing.nodeId, existing, -1);
     else this.put("nodeUsage", existing.nodeId, { ...(this.d.nodeUsage.get(existing.nodeId) ?? NO_ALLOC_USAGE), modifyIndex: this.index });
-    this.del("allocsByJob", key(existing.namespace, existing.jobId, id));
-    if (existing.evalId !== "") this.del("allocsByEval", key(existing.evalId, id));
-    if (existing.deploymentId !== "") this.del("allocsByDeployment", key(existing.deploymentId, id));
+    this.removeFromIndex("allocsByJob", key(existing.namespace, existing.jobId), id);
+    if (existing.evalId !== "") this.removeFromIndex("allocsByEval", existing.evalId, id);
+    if (existing.deploymentId !== "") this.removeFromIndex("allocsByDeployment", existing.deploymentId, id);
     this.adjustCounts(existing.namespace, existing.jobId, { allocs: -1, liveAllocs: isAllocTerminal(existing) ? 0 : -1 });
     this.touch("allocs");
     this.markJob(existing.namespace, existing.jobId, true);
@@ -400,8 +410,8 @@ export class Txn {
     this.put("evals", row.id, row);
     const jobMoved = existing !== undefined && (existing.namespace !== row.namespace || existing.jobId !== row.jobId);
     if (existing === undefined || jobMoved) {
-      if (existing !== undefined) this.del("evalsByJob", key(existing.namespace, existing.jobId, row.id));
-      this.put("evalsByJob", key(row.namespace, row.jobId, row.id), row.id);
+      if (existing !== undefined) this.removeFromIndex("evalsByJob", key(existing.namespace, existing.jobId), row.id);
+      this.addToIndex("evalsByJob", key(row.namespace, row.jobId), row.id, row.id);
     }
     const live = isEvalTerminal(row) ? 0 : 1;
     const blocked = row.status === "blocked" ? 1 : 0;
@@ -443,7 +453,7 @@ export class Txn {
     const existing = this.d.evals.get(id);
     if (existing === undefined) return false;
     this.del("evals", id);
-    this.del("evalsByJob", key(existing.namespace, existing.jobId, id));
+    this.removeFromIndex("evalsByJob", key(existing.namespace, existing.jobId), id);
     this.adjustCounts(existing.namespace, existing.jobId, {
       evals: -1, liveEvals: isEvalTerminal(existing) ? 0 : -1, blockedEvals: existing.status === "blocked" ? -1 : 0,
     });
