@@ -3,6 +3,7 @@
 // instead of deep inside apply.
 
 import { CommandDecodeError } from "../errors.js";
+import { packAllocs, packProblem, unpackAllocs, type AllocPack } from "./packed-allocs.js";
 import type { StateCommand, StateCommandType } from "./types.js";
 
 type Kind = "string" | "number" | "boolean" | "object" | "array";
@@ -20,7 +21,10 @@ const SHAPES: Record<StateCommandType, { required: Record<string, Kind>; optiona
   "node.deregister": { required: { nodeIds: "array" } },
   "alloc.upsert": {
     required: { allocs: "array" },
-    optional: { job: "object", stopped: "array", preempted: "array", deployment: "object", deploymentUpdates: "array", evals: "array", evalId: "string" },
+    optional: {
+      job: "object", stopped: "array", preempted: "array", deployment: "object", deploymentUpdates: "array", evals: "array", evalId: "string",
+      packedAllocs: "object",
+    },
   },
   "alloc.clientUpdate": { required: { updates: "array" }, optional: { evals: "array" } },
   "eval.upsert": { required: { evals: "array" } },
@@ -74,7 +78,21 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeCommand(cmd: StateCommand): Uint8Array {
+  if (cmd.type === "alloc.upsert") {
+    const packedAllocs = packAllocs(cmd.allocs);
+    if (packedAllocs !== undefined) return encoder.encode(JSON.stringify({ ...cmd, allocs: [], packedAllocs }));
+  }
   return encoder.encode(JSON.stringify(cmd));
+}
+
+/** A plan's allocations written packed (see packed-allocs.ts) are unpacked into `allocs`. */
+function unpacked(cmd: StateCommand): StateCommand {
+  if (cmd.type !== "alloc.upsert") return cmd;
+  const { packedAllocs, ...rest } = cmd as typeof cmd & { packedAllocs?: unknown };
+  if (packedAllocs === undefined) return cmd;
+  const problem = packProblem(packedAllocs);
+  if (problem !== undefined) throw new CommandDecodeError(`state command alloc.upsert: "packedAllocs" ${problem}`);
+  return { ...rest, allocs: [...rest.allocs, ...unpackAllocs(packedAllocs as AllocPack)] };
 }
 
 /** Decodes a Raft entry's data; throws CommandDecodeError when it is not a state command. */
@@ -93,5 +111,5 @@ export function decodeCommand(bytes: Uint8Array): StateCommand {
     const preview = text.length > 40 ? `${text.slice(0, 40)}…` : text;
     throw new CommandDecodeError(`not a state command: invalid JSON (${(err as Error).message}) in ${JSON.stringify(preview)}`);
   }
-  return checkCommand(value);
+  return unpacked(checkCommand(value));
 }

@@ -15,6 +15,33 @@ test("commands survive encoding and decoding", (t) => {
   for (const cmd of commands) t.deepEqual(decodeCommand(encodeCommand(cmd)), cmd);
 });
 
+test("a plan's alike allocations are written once packed and decode to the same allocations, in order", (t) => {
+  const web = job("web");
+  const allocs = Array.from({ length: 50 }, (_, i) => allocation(`a${i}`, web, `n${i % 7}`, { name: `web.web[${i}]`, createTimeMs: 1000 + (i % 3) }));
+  const cmd: StateCommand = { type: "alloc.upsert", job: web, allocs, evalId: "e1" };
+  const packed = encodeCommand(cmd);
+  const plain = new TextEncoder().encode(JSON.stringify(cmd));
+  t.true(packed.length < plain.length * 0.5, `${packed.length} bytes packed, ${plain.length} as they are`);
+  t.deepEqual(JSON.parse(JSON.stringify(decodeCommand(packed))), JSON.parse(JSON.stringify(cmd)));
+  const text = new TextDecoder().decode(packed);
+  t.is(text.split("\"jobId\"").length - 1, 1, "a field all allocations share is written once");
+});
+
+test("allocations with different fields are written as they are, and still decode alike", (t) => {
+  const web = job("web");
+  const withStatus = { ...allocation("a2", web), deploymentStatus: { healthy: true, timestampMs: 5, canary: false, modifyIndex: 1 } };
+  const cmd: StateCommand = { type: "alloc.upsert", allocs: [allocation("a1", web), withStatus] };
+  const text = new TextDecoder().decode(encodeCommand(cmd));
+  t.false(text.includes("packedAllocs"));
+  t.deepEqual(decodeCommand(encodeCommand(cmd)), cmd);
+});
+
+test("a malformed pack of allocations is a decode error that names it", (t) => {
+  const enc = new TextEncoder();
+  const bad = { type: "alloc.upsert", allocs: [], packedAllocs: { shared: {}, fields: ["id"], rows: [["a1", "extra"]] } };
+  t.throws(() => decodeCommand(enc.encode(JSON.stringify(bad))), { instanceOf: CommandDecodeError, message: /packedAllocs.*rows/ });
+});
+
 test("decoding garbage throws an error that says what is wrong", (t) => {
   const enc = new TextEncoder();
   const cases: [Uint8Array, RegExp][] = [
