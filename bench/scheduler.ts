@@ -8,7 +8,7 @@
 //   NODES=5000 JOBS=100 COUNT=1000 npm run bench:scheduler      (100,000)
 //
 // Other knobs: REGISTER_CONCURRENCY (16), STALL_S (60: fail when nothing new is placed for that
-// long), FLUSH_MS (the clients' status batching, 50), SERVER_LOG_LEVEL (warn), RAFT_MULTIPLIER
+// long), FLUSH_MS (the clients' status batching, 200 like the real client's and Nomad's), SERVER_LOG_LEVEL (warn), RAFT_MULTIPLIER
 // (the servers' -raft-multiplier, 7: Nomad's election timeout of about a second),
 // NOMADISH_SERVER_NODE_ARGS (the servers' node flags, --max-old-space-size=3072 --max-semi-space-size=64),
 // SCHEDULERS (the servers' -num-schedulers, their default when unset).
@@ -39,7 +39,9 @@ const JOBS = envInt("JOBS", 1000);
 const COUNT = envInt("COUNT", 1000);
 const REGISTER_CONCURRENCY = envInt("REGISTER_CONCURRENCY", 16);
 const STALL_MS = envInt("STALL_S", 60) * 1000;
-const FLUSH_MS = envInt("FLUSH_MS", 50);
+// A real client sends its allocations' status changes every 200 ms (client/agent.ts, as Nomad's
+// allocSyncIntv); the simulated ones do the same.
+const FLUSH_MS = envInt("FLUSH_MS", 200);
 const SERVER_LOG_LEVEL = process.env["SERVER_LOG_LEVEL"] ?? "warn";
 const TOTAL = JOBS * COUNT;
 
@@ -144,6 +146,9 @@ class ServerMonitor {
   private readonly timer: NodeJS.Timeout;
   /** When the Status.Self probe in flight to each server started; 0 when none is. */
   private readonly probing: number[];
+  /** Each server's own memory figures (Status.Self stats), the latest and those at its peak RSS. */
+  private readonly latestStats: Record<string, string>[];
+  readonly statsAtPeak: Record<string, string>[];
 
   constructor(private readonly servers: ServerProcess[], private readonly client: ApiClient) {
     this.peakRssMb = servers.map(() => 0);
@@ -151,6 +156,8 @@ class ServerMonitor {
     this.rssMb = servers.map(() => 0);
     this.maxStallMs = servers.map(() => 0);
     this.probing = servers.map(() => 0);
+    this.latestStats = servers.map(() => ({}));
+    this.statsAtPeak = servers.map(() => ({}));
     this.sample();
     this.timer = setInterval(() => this.sample(), 1000);
   }
@@ -163,7 +170,10 @@ class ServerMonitor {
       this.maxStallMs[i] = Math.max(this.maxStallMs[i] ?? 0, performance.now() - started);
       this.probing[i] = 0;
     };
-    this.client.callAt(i, pb.StatusService.self, {}, 120_000).then(done, done);
+    this.client.callAt(i, pb.StatusService.self, {}, 120_000).then((res) => {
+      this.latestStats[i] = res.stats;
+      done();
+    }, done);
   }
 
   /** The slowest Status.Self answer per server, counting one still awaited. */
@@ -178,6 +188,7 @@ class ServerMonitor {
       const s = sampleProc(server.process?.pid);
       if (!s) return;
       this.rssMb[i] = s.rssMb;
+      if (s.rssMb >= (this.peakRssMb[i] ?? 0)) this.statsAtPeak[i] = this.latestStats[i] ?? {};
       this.peakRssMb[i] = Math.max(this.peakRssMb[i] ?? 0, s.peakRssMb, s.rssMb);
       this.cpuS[i] = s.cpuS;
     });
@@ -190,6 +201,15 @@ class ServerMonitor {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** A server's heap and off-heap memory (the Raft log among it) at its peak, from its own stats. */
+function memoryAtPeak(stats: Record<string, string>): string {
+  const mb = (name: string) => {
+    const v = Number(stats[name]);
+    return Number.isFinite(v) ? fmt(v / 1048576) : "?";
+  };
+  return `heap ${mb("runtime.heap_used_bytes")} of ${mb("runtime.heap_total_bytes")} MB, off-heap ${mb("runtime.external_bytes")} MB (log ${mb("raft.log_bytes_in_memory")})`;
+}
 
 class BenchFailure extends Error {}
 
@@ -391,6 +411,7 @@ try {
     ["all running after", `${runningS.toFixed(1)} s (${fmt(stats.acked)} reports in ${fmt(stats.updateRequests)} requests)`],
     ["servers say", serverRunning],
     ["server peak RSS", `${monitor.peakRssMb.map((m) => fmt(m)).join(" / ")} MB (leader: server${leader.index})`],
+    ["at peak RSS", monitor.statsAtPeak.map(memoryAtPeak).join(" / ")],
     ["server CPU", `${monitor.cpuS.map((s) => s.toFixed(0)).join(" / ")} s`],
     ["slowest Status.Self", `${monitor.stallsMs().map((m) => fmt(m)).join(" / ")} ms (how long each server's event loop left the API waiting)`],
     ["fleet (this process)", `CPU ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(0)} s, RSS ${fmt(process.memoryUsage().rss / 1048576)} MB; ${stats.heartbeats} heartbeats, ${stats.watchFrames} watch frames`],

@@ -482,10 +482,10 @@ export class RaftLoop {
     this.kick();
   }
 
-  status(): RaftStatus & { applied: number; lastContactMs: number; lastSnapshotIndex: number } {
+  status(): RaftStatus & { applied: number; lastContactMs: number; lastSnapshotIndex: number; logBytesInMemory: number } {
     const status = this.node.status();
     const lastContactMs = status.role === "leader" ? 0 : Date.now() - this.lastLeaderContact;
-    return { ...status, applied: this.applied, lastContactMs, lastSnapshotIndex: this.snapshotIndex };
+    return { ...status, applied: this.applied, lastContactMs, lastSnapshotIndex: this.snapshotIndex, logBytesInMemory: this.memory.bytes() };
   }
 
   stop(): void {

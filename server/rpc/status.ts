@@ -19,6 +19,20 @@ export function raftStateOf(role: Role): pb.RaftState {
   return ROLE_STATE[role];
 }
 
+/** The process's memory and the Raft log it holds, for operators (and the scheduler benchmark). */
+function runtimeStats(logBytesInMemory: number | undefined): Record<string, string> {
+  const m = process.memoryUsage();
+  const stats: Record<string, string> = {
+    "runtime.rss_bytes": String(m.rss),
+    "runtime.heap_used_bytes": String(m.heapUsed),
+    "runtime.heap_total_bytes": String(m.heapTotal),
+    "runtime.external_bytes": String(m.external),
+    "runtime.array_buffers_bytes": String(m.arrayBuffers),
+  };
+  if (logBytesInMemory !== undefined) stats["raft.log_bytes_in_memory"] = String(logBytesInMemory);
+  return stats;
+}
+
 export function selfStatus(ctx: ServerContext): pb.StatusSelfResponse {
   const raft = ctx.raft()?.status();
   const membership = ctx.membership();
@@ -36,7 +50,7 @@ export function selfStatus(ctx: ServerContext): pb.StatusSelfResponse {
       }
       : { state: pb.RaftState.FOLLOWER, term: 0, leaderId: "", leaderAddress: "", commitIndex: 0, appliedIndex: 0, lastLogIndex: 0, lastLogTerm: 0, lastSnapshotIndex: 0, lastContactMs: 0, membership: { voters: [], learners: [] } },
     uptimeMs: Date.now() - ctx.startedAtMs,
-    stats: {},
+    stats: runtimeStats(raft?.logBytesInMemory),
     clusterId: ctx.clusterId(),
   };
 }

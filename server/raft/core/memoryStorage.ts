@@ -20,6 +20,8 @@ export class MemoryStorage implements LogStorage {
   private readonly bootstrap: Membership;
   /** ents[0] is the placeholder at the snapshot index; ents[i] has index ents[0].index + i. */
   private ents: Entry[];
+  /** Bytes of entry data held. */
+  private held = 0;
 
   constructor(opts: MemoryStorageOptions = {}) {
     this.bootstrap = cloneMembership(opts.membership ?? { voters: [] });
@@ -73,6 +75,11 @@ export class MemoryStorage implements LogStorage {
     return this.snap;
   }
 
+  /** Bytes of entry data held in memory. */
+  bytes(): number {
+    return this.held;
+  }
+
   /** Appends entries, replacing any stored entries from entries[0].index on (§5.3). */
   append(entries: readonly Entry[]): void {
     const first = entries[0];
@@ -83,8 +90,14 @@ export class MemoryStorage implements LogStorage {
     // Entries the snapshot already covers are dropped.
     const skip = Math.max(0, this.firstIndex() - first.index);
     if (skip >= entries.length) return;
-    this.ents.length = first.index + skip - this.offset;
-    for (let i = skip; i < entries.length; i++) this.ents.push(entries[i] as Entry);
+    const keep = first.index + skip - this.offset;
+    for (let i = keep; i < this.ents.length; i++) this.held -= (this.ents[i] as Entry).data.length;
+    this.ents.length = keep;
+    for (let i = skip; i < entries.length; i++) {
+      const entry = entries[i] as Entry;
+      this.ents.push(entry);
+      this.held += entry.data.length;
+    }
   }
 
   setHardState(hardState: HardState): void {
@@ -96,6 +109,7 @@ export class MemoryStorage implements LogStorage {
     if (this.snap && snapshot.meta.index <= this.snap.meta.index) return false;
     this.snap = snapshot;
     this.ents = [{ index: snapshot.meta.index, term: snapshot.meta.term, type: "noop", data: empty }];
+    this.held = 0;
     return true;
   }
 
@@ -111,6 +125,7 @@ export class MemoryStorage implements LogStorage {
       throw new RaftError(`raft storage: cannot compact to ${index}, the log ends at ${this.lastIndex()}`);
     }
     const at = index - this.offset;
+    for (let i = 1; i <= at; i++) this.held -= (this.ents[i] as Entry).data.length;
     const kept = this.ents.slice(at);
     const head = kept[0] as Entry;
     kept[0] = { index: head.index, term: head.term, type: "noop", data: empty };
