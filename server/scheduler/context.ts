@@ -69,8 +69,9 @@ export class EvalContext {
     if (cached && cached.stops === stops && cached.preempted === preempted && cached.placed <= placed.length) {
       if (cached.placed === placed.length) return cached.usage;
       const added = placed.slice(cached.placed);
-      // A placement that updates an allocation the state already has must take its old size away first.
-      if (added.every((a) => this.state.alloc(a.id) === undefined)) {
+      // A placement that updates an allocation the state already has must take its old size away
+      // first. New allocations (create index 0) cannot be in the state: no need to look.
+      if (added.every((a) => a.createIndex === 0 || this.state.alloc(a.id) === undefined)) {
         for (const a of added) if (!isTerminal(a)) cached.usage = withAllocUsage(cached.usage, a, 1);
         cached.placed = placed.length;
         return cached.usage;
@@ -79,7 +80,7 @@ export class EvalContext {
     let usage = this.state.nodeUsage(nodeId);
     const gone = new Set<string>();
     for (const list of [this.plan.nodeUpdate[nodeId], this.plan.nodePreemptions?.[nodeId], placed]) {
-      for (const a of list ?? []) gone.add(a.id);
+      for (const a of list ?? []) if (a.createIndex !== 0 || list !== placed) gone.add(a.id);
     }
     for (const id of gone) {
       const row = this.state.alloc(id);
@@ -103,7 +104,7 @@ export class EvalContext {
     }
     for (const a of this.plan.nodeAllocation[nodeId] ?? []) {
       if (!sameGroup(a)) continue;
-      if (liveHere(a.id)) count--;
+      if (a.createIndex !== 0 && liveHere(a.id)) count--;
       if (!isTerminal(a)) count++;
     }
     return count;
