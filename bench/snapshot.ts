@@ -3,7 +3,7 @@
 // dir) as the server does, chunk by chunk, and restored by reading the chunks back from disk.
 // Prints one JSON line: snapshot bytes and chunks, encode time, longest event-loop turn while
 // encoding, peak memory outside the heap (ArrayBuffers) while encoding and while restoring,
-// restore time, and the heap used at each stage.
+// restore time and its longest event-loop turn, and the heap used at each stage.
 //
 //   node --expose-gc --max-old-space-size=8192 dist/bench/snapshot.js
 
@@ -34,24 +34,36 @@ const dir = mkdtempSync(path.join(tmpdir(), "bench-snapshot-"));
 const disk = await RaftDiskStorage.open(path.join(dir, "raft"));
 await disk.load();
 
-// Time every event-loop turn while the snapshot is encoded, and sample the memory outside the heap.
+// Time every event-loop turn while the snapshot is encoded (and later restored), and sample the
+// memory outside the heap.
 const externalMb = (): number => process.memoryUsage().arrayBuffers / (1 << 20);
 gc?.();
 const externalBefore = externalMb();
 let peakExternal = externalBefore;
-let last = performance.now();
-let longestTurnMs = 0;
-let turns = 0;
-let encoding = true;
-const tick = () => {
-  const now = performance.now();
-  longestTurnMs = Math.max(longestTurnMs, now - last);
-  peakExternal = Math.max(peakExternal, externalMb());
-  last = now;
-  turns += 1;
-  if (encoding) setImmediate(tick);
-};
-setImmediate(tick);
+
+/** Counts event-loop turns and the longest one until stopped. */
+function watchTurns(): () => { longestTurnMs: number; turns: number } {
+  let last = performance.now();
+  let longestTurnMs = 0;
+  let turns = 0;
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    longestTurnMs = Math.max(longestTurnMs, now - last);
+    peakExternal = Math.max(peakExternal, externalMb());
+    last = now;
+    turns += 1;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return () => {
+    running = false;
+    // Counted now: the tick still pending would count whatever runs next (a forced collection).
+    return { longestTurnMs: Math.max(longestTurnMs, performance.now() - last), turns };
+  };
+}
+
+const encodeTurns = watchTurns();
 const started = performance.now();
 const writer = disk.snapshotWriter();
 let chunks = 0;
@@ -63,9 +75,7 @@ const bytes = await h.store.persistTo(async (chunk) => {
 const meta = { index: h.store.latestIndex, term: 1, membership: { voters: [] } };
 await disk.compact({ meta, data: writer.finish(meta.index) });
 const encodeMs = performance.now() - started;
-encoding = false;
-// Taken now: the tick still pending would count the forced collection of heapMb() below.
-const encodeLongestTurnMs = longestTurnMs;
+const encoded = encodeTurns();
 const encodePeakExternal = peakExternal;
 const heapWithSnapshot = heapMb();
 
@@ -74,6 +84,7 @@ const stored = (await disk.load()).snapshot;
 if (!stored) throw new Error("no snapshot on disk");
 let peakRestoreExternal = externalMb();
 const restored = new StateStore();
+const restoreTurns = watchTurns();
 await restored.restoreFrom((async function* sampled() {
   for await (const chunk of snapshotChunks(stored.data)) {
     peakRestoreExternal = Math.max(peakRestoreExternal, externalMb());
@@ -81,6 +92,7 @@ await restored.restoreFrom((async function* sampled() {
   }
 })());
 const restoreMs = performance.now() - restoreStarted;
+const restoredTurns = restoreTurns();
 const heapRestored = heapMb();
 await disk.close();
 rmSync(dir, { recursive: true, force: true });
@@ -94,9 +106,10 @@ console.log(JSON.stringify({
   bytesPerAlloc: Math.round(bytes / ALLOCS),
   chunks,
   encodeMs: Math.round(encodeMs),
-  encodeTurns: turns,
-  longestTurnMs: Number(encodeLongestTurnMs.toFixed(1)),
+  encodeTurns: encoded.turns,
+  longestTurnMs: Number(encoded.longestTurnMs.toFixed(1)),
   restoreMs: Math.round(restoreMs),
+  restoreLongestTurnMs: Number(restoredTurns.longestTurnMs.toFixed(1)),
   heapUsedMb: { state: heapState, withSnapshot: heapWithSnapshot, afterRestore: heapRestored },
   externalMb: {
     beforeEncoding: Math.round(externalBefore),

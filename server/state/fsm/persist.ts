@@ -55,6 +55,7 @@ interface PrimaryRows {
   stableVersions: [string, string, number][];
   jobSummaries: JobSummary[];
   nodes: Node[];
+  /** Rows as the store keeps them (see storedAlloc). */
   allocs: Allocation[];
   /** [node id, index of the last change to its allocations]; absent in older snapshots. */
   nodeAllocsIndex: [string, number][] | undefined;
@@ -440,6 +441,7 @@ class V2Reader {
     allocs: [], nodeAllocsIndex: [], evals: [], deployments: [], variables: [],
   };
   private readonly pool: Job[] = [];
+  private readonly nodesById = new Map<string, Node>();
   private line = 0;
   private ended = false;
   private readonly lines = new LineReader((text) => this.read(text));
@@ -482,10 +484,17 @@ class V2Reader {
       case "version": rows.jobVersions.push(this.job(value, line)); break;
       case "stable": rows.stableVersions.push(tuple(value, what, ["string", "string", "number"]) as [string, string, number]); break;
       case "summary": rows.jobSummaries.push(row<JobSummary>(value, what, ["jobId", "namespace"])); break;
-      case "node": rows.nodes.push(row<Node>(value, what, ["id"])); break;
+      case "node": {
+        const n = row<Node>(value, what, ["id"]);
+        rows.nodes.push(n);
+        this.nodesById.set(n.id, n);
+        break;
+      }
       case "alloc": {
+        // Made into a stored row right away (nodes come before allocations): that work is then
+        // spread over the chunks as they are read, not all done in the rebuild at the end.
         const a = row<StoredAlloc>(value, what, ["id", "namespace", "jobId", "nodeId", "evalId", "deploymentId"]);
-        rows.allocs.push({ ...a, job: this.job(a.job, line) });
+        rows.allocs.push(storedAlloc({ ...a, job: this.job(a.job, line) }, this.nodesById));
         break;
       }
       case "nodeAllocsIndex": rows.nodeAllocsIndex?.push(tuple(value, what, ["string", "number"]) as [string, number]); break;
@@ -553,6 +562,8 @@ function readV1(chunks: StateChunks): PrimaryRows {
     return found;
   };
   if (typeof doc.latestIndex !== "number") throw new StateRestoreError("state snapshot has no index");
+  const nodes = array<Node>("nodes");
+  const nodesById = new Map(nodes.map((n) => [n.id, n]));
   return {
     latestIndex: doc.latestIndex,
     tableIndexes: storedIndexes(doc.tableIndexes),
@@ -560,8 +571,8 @@ function readV1(chunks: StateChunks): PrimaryRows {
     jobVersions: array<number>("jobVersions").map(job),
     stableVersions: array<[string, string, number]>("stableVersions"),
     jobSummaries: array<JobSummary>("jobSummaries"),
-    nodes: array<Node>("nodes"),
-    allocs: array<StoredAlloc>("allocs").map((a): Allocation => ({ ...a, job: job(a.job) })),
+    nodes,
+    allocs: array<StoredAlloc>("allocs").map((a) => storedAlloc({ ...a, job: job(a.job) }, nodesById)),
     nodeAllocsIndex: doc.nodeAllocsIndex !== undefined ? array<[string, number]>("nodeAllocsIndex") : undefined,
     evals: array<Evaluation>("evals"),
     deployments: array<Deployment>("deployments"),
@@ -570,6 +581,11 @@ function readV1(chunks: StateChunks): PrimaryRows {
 }
 
 // --- rebuilding -------------------------------------------------------------------------------
+
+/** A decoded allocation as the store keeps rows it applies: sharing what they repeat, one shape. */
+function storedAlloc(a: Allocation, nodesById: ReadonlyMap<string, Node>): Allocation {
+  return allocRow(sharedAllocation(a, a.job, (id) => nodesById.get(id)));
+}
 
 /**
  * Each node's usage, summed from its live allocations, with the index of its last change as the
@@ -597,10 +613,7 @@ function sorted<V>(entries: [string, V][]): PMap<V> {
 
 /** The whole state from its primary rows: every secondary index and counter is derived here. */
 function rebuild(rows: PrimaryRows): StateData {
-  const { latestIndex, evals, deployments } = rows;
-  // Rows as the store keeps them when it applies them: sharing what they repeat.
-  const nodesById = new Map(rows.nodes.map((n) => [n.id, n]));
-  const allocs = rows.allocs.map((a) => allocRow(sharedAllocation(a, a.job, (id) => nodesById.get(id))));
+  const { latestIndex, evals, deployments, allocs } = rows;
   const counts = new Map<string, JobCounts>();
   const count = (namespace: string, jobId: string, delta: Partial<JobCounts>) => {
     const k = key(namespace, jobId);
