@@ -19,13 +19,16 @@ interface ProposedNode {
   usage: NodeAllocUsage;
 }
 
+/** Nodes by id per node list (one list per version of the state's nodes table). */
+const nodesByIdCache = new WeakMap<readonly Node[], ReadonlyMap<string, Node>>();
+
 export class EvalContext {
   readonly operators = new OperatorCache();
   readonly eligibility = new EvalEligibility();
   readonly classes = new NodeClassCache();
   plan: PlanView = EMPTY_PLAN;
   metrics: MetricsRecorder;
-  private nodesById: Map<string, Node> | undefined;
+  private nodesById: ReadonlyMap<string, Node> | undefined;
   /**
    * Per node: what its allocations will take once the plan is applied, kept across the
    * placements of one evaluation. Between placements the plan only grows, so a node whose stops
@@ -54,7 +57,11 @@ export class EvalContext {
   }
 
   node(id: string): Node | undefined {
-    if (this.nodesById === undefined) this.nodesById = new Map(this.state.nodes().map((n) => [n.id, n]));
+    if (this.nodesById === undefined) {
+      const nodes = this.state.nodes();
+      this.nodesById = nodesByIdCache.get(nodes);
+      if (this.nodesById === undefined) nodesByIdCache.set(nodes, this.nodesById = new Map(nodes.map((n) => [n.id, n])));
+    }
     return this.nodesById.get(id);
   }
 

@@ -100,7 +100,23 @@ export interface CandidateNodes {
   nodesAvailable: Record<string, number>;
 }
 
+/**
+ * Candidates found earlier, per node list (the state hands out one list per version of its nodes
+ * table) and per node pool and datacenters: most evaluations see the same nodes as the last.
+ */
+const candidateCache = new WeakMap<readonly Node[], Map<string, CandidateNodes>>();
+
+/** The job's candidate nodes; `nodes` is the caller's own copy (schedulers shuffle it). */
 export function candidateNodes(all: readonly Node[], job: Pick<Job, "datacenters" | "nodePool">): CandidateNodes {
+  let byJobShape = candidateCache.get(all);
+  if (byJobShape === undefined) candidateCache.set(all, byJobShape = new Map());
+  const shape = `${job.nodePool}\u0000${job.datacenters.join("\u0000")}`;
+  let found = byJobShape.get(shape);
+  if (found === undefined) byJobShape.set(shape, found = findCandidates(all, job));
+  return { ...found, nodes: [...found.nodes] };
+}
+
+function findCandidates(all: readonly Node[], job: Pick<Job, "datacenters" | "nodePool">): CandidateNodes {
   const patterns = job.datacenters.length === 0 ? ["*"] : job.datacenters;
   const nodes: Node[] = [];
   const nodesAvailable: Record<string, number> = {};

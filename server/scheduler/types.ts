@@ -7,7 +7,8 @@ import type { AllocatedResources, Allocation, AllocMetric, Node, NodeAllocUsage 
  * shared and must not be modified.
  */
 export interface PlacementState {
-  nodes(): Node[];
+  /** Every node. The same list while the nodes stay the same, a new one after any change: derived data is cached per list. */
+  nodes(): readonly Node[];
   allocsByNode(nodeId: string): Allocation[];
   allocsByJob(namespace: string, jobId: string): Allocation[];
   alloc(id: string): Allocation | undefined;

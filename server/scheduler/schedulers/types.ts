@@ -10,7 +10,7 @@ export interface SchedulerSnapshot {
   /** Raft index the snapshot was taken at; becomes `Plan.snapshotIndex`. */
   readonly index: number;
   job(namespace: string, id: string): Job | undefined;
-  nodes(): Node[];
+  nodes(): readonly Node[];
   allocsByJob(namespace: string, jobId: string): Allocation[];
   allocsByNode(nodeId: string): Allocation[];
   alloc(id: string): Allocation | undefined;

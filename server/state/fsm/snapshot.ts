@@ -27,6 +27,12 @@ function lookup<V>(ids: string[], table: PMap<V>): V[] {
   return out;
 }
 
+/**
+ * The nodes table as a list, made once per version of the table. Schedulers read every node for
+ * every evaluation, while the table changes only when a node registers or changes status.
+ */
+const nodeLists = new WeakMap<PMap<Node>, readonly Node[]>();
+
 export class StateSnapshot {
   constructor(
     /** The underlying tables; for the store and for persisting, not for queries. */
@@ -91,9 +97,14 @@ export class StateSnapshot {
     return this.data.nodes.get(id);
   }
 
-  /** All nodes, ordered by id. */
-  nodes(): Node[] {
-    return this.data.nodes.values();
+  /** All nodes, ordered by id: one frozen list per version of the nodes table, shared by every reader. */
+  nodes(): readonly Node[] {
+    let list = nodeLists.get(this.data.nodes);
+    if (list === undefined) {
+      list = Object.freeze(this.data.nodes.values());
+      nodeLists.set(this.data.nodes, list);
+    }
+    return list;
   }
 
   // --- allocations ----------------------------------------------------------------------------
