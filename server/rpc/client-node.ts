@@ -5,7 +5,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../../proto/index.js";
 import type { AllocClientUpdate, Evaluation, Node } from "../../shared/model/index.js";
-import { allocClientUpdateFromWire, allocToWire, nodeFromWire, nodeStatusCodec } from "../../shared/wire/index.js";
+import { allocClientUpdateFromWire, allocToClientWire, nodeFromWire, nodeStatusCodec } from "../../shared/wire/index.js";
 import { nodeEvals, newEval } from "../leader/evals.js";
 import type { LeaderDuties } from "../leader/leader.js";
 import { NotLeaderError } from "../raft/loop.js";
@@ -55,7 +55,7 @@ function completeFrame(snap: StateSnapshot, nodeId: string, since: number, force
   if (!force && since !== 0 && changed.length === 0 && snap.nodeUsage(nodeId).modifyIndex <= since) return undefined;
   return {
     index: snap.index, allocModifyIndexes: Object.fromEntries(allocs.map((a) => [a.id, a.allocModifyIndex])),
-    allocations: changed.map(allocToWire), delta: false, removedIds: [],
+    allocations: changed.map(allocToClientWire), delta: false, removedIds: [],
   };
 }
 
@@ -70,7 +70,7 @@ function deltaFrame(snap: StateSnapshot, nodeId: string, since: number, ids: Rea
       removedIds.push(id);
     } else if (alloc.allocModifyIndex > since) {
       allocModifyIndexes[id] = alloc.allocModifyIndex;
-      allocations.push(allocToWire(alloc));
+      allocations.push(allocToClientWire(alloc));
     }
   }
   if (allocations.length === 0 && removedIds.length === 0) return undefined;
@@ -218,7 +218,7 @@ export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.
       const snap = store.snapshot();
       authenticate(snap, req.nodeId, req.secretId);
       const allocations = req.allocIds.map((id) => snap.alloc(id)).filter((a) => a !== undefined && a.nodeId === req.nodeId);
-      return { allocations: allocations.map((a) => allocToWire(a as NonNullable<typeof a>)), index: snap.index };
+      return { allocations: allocations.map((a) => allocToClientWire(a as NonNullable<typeof a>)), index: snap.index };
     }),
   };
 }

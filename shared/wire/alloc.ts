@@ -152,6 +152,31 @@ function rescheduleEventFromWire(e: pb.RescheduleEvent): RescheduleEvent {
 // Allocations
 
 export function allocToWire(alloc: Allocation): pb.Allocation {
+  return allocWire(alloc, jobToWire(alloc.job), allocMetricToWire(alloc.metrics));
+}
+
+/** A job's wire form per stored job: stored jobs never change, and thousands of allocations share one. */
+const wireJobs = new WeakMap<Allocation["job"], pb.Job>();
+
+/** Placement metrics of nothing: what a client is sent instead of the real ones. */
+const NO_METRICS: pb.AllocMetric = allocMetricToWire({
+  nodesEvaluated: 0, nodesFiltered: 0, nodesInPool: 0, nodesAvailable: {}, classFiltered: {}, constraintFiltered: {},
+  nodesExhausted: 0, classExhausted: {}, dimensionExhausted: {}, quotaExhausted: [], scoreMetaData: [], allocationTimeMs: 0,
+  coalescedFailures: 0,
+});
+
+/**
+ * An allocation as its client is sent it (the watch stream). Placement metrics are only for
+ * operators (the API has them), so the client gets them empty; the job's wire form is made once
+ * per stored job. Neither may be changed by the caller: they are shared.
+ */
+export function allocToClientWire(alloc: Allocation): pb.Allocation {
+  let job = wireJobs.get(alloc.job);
+  if (job === undefined) wireJobs.set(alloc.job, job = jobToWire(alloc.job));
+  return allocWire(alloc, job, NO_METRICS);
+}
+
+function allocWire(alloc: Allocation, job: pb.Job, metrics: pb.AllocMetric): pb.Allocation {
   return {
     id: alloc.id,
     namespace: alloc.namespace,
@@ -160,10 +185,10 @@ export function allocToWire(alloc: Allocation): pb.Allocation {
     nodeId: alloc.nodeId,
     nodeName: alloc.nodeName,
     jobId: alloc.jobId,
-    job: jobToWire(alloc.job),
+    job,
     taskGroup: alloc.taskGroup,
     allocatedResources: allocatedResourcesToWire(alloc.allocatedResources),
-    metrics: allocMetricToWire(alloc.metrics),
+    metrics,
     desiredStatus: allocDesiredStatusCodec.toWire(alloc.desiredStatus),
     desiredDescription: alloc.desiredDescription,
     clientStatus: allocClientStatusCodec.toWire(alloc.clientStatus),
