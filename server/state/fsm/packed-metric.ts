@@ -115,9 +115,20 @@ export class PackedAllocMetric implements AllocMetric {
   }
 
   toJSON(): CompactAllocMetric {
+    // One literal (no spread of this instance): written for every allocation of every plan and snapshot.
+    let values: (number | null)[] = this.#values;
+    for (const v of values) {
+      if (Number.isNaN(v)) {
+        values = this.#values.map((x) => (Number.isNaN(x) ? null : x));
+        break;
+      }
+    }
     return {
-      ...this,
-      scoreTable: { scorers: [...this.#scorers], nodeIds: [...this.#nodeIds], values: this.#values.map((v) => (Number.isNaN(v) ? null : v)) },
+      nodesEvaluated: this.nodesEvaluated, nodesFiltered: this.nodesFiltered, nodesInPool: this.nodesInPool,
+      nodesAvailable: this.nodesAvailable, classFiltered: this.classFiltered, constraintFiltered: this.constraintFiltered,
+      nodesExhausted: this.nodesExhausted, classExhausted: this.classExhausted, dimensionExhausted: this.dimensionExhausted,
+      quotaExhausted: this.quotaExhausted, allocationTimeMs: this.allocationTimeMs, coalescedFailures: this.coalescedFailures,
+      scoreTable: { scorers: this.#scorers as string[], nodeIds: this.#nodeIds as string[], values },
     };
   }
 }
