@@ -12,19 +12,8 @@ import type { Evaluation, Job, NetworkResource, Node, NodeDeviceResource, Reques
 import { PlanApplier } from "../../../server/plan/applier.js";
 import { computeNodeClass, type SchedulerAlgorithm } from "../../../server/scheduler/index.js";
 import { processEval } from "../../../server/scheduler/schedulers/index.js";
+import { seededFloats as mulberry32 } from "../../support/seeded.js";
 import { clusterViolations, duplicateNames, evaluation, group, isLive, job, logger, node, ReplicatedLog, task } from "../leader/harness.js";
-
-/** mulberry32: a tiny PRNG whose whole state is one 32-bit seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rand {
   private readonly next: () => number;

@@ -5,18 +5,8 @@
 import test from "ava";
 import { sumAllocUsage, type AllocClientStatus, type EvalStatus } from "../../../shared/model/index.js";
 import { deriveJobStatus, isAllocTerminal, StateStore, type StateCommand, type StateSnapshot } from "../../../server/state/index.js";
+import { seededFloats as rng } from "../../support/seeded.js";
 import { allocation, evaluation, group, Harness, job, node, stateTables, withoutJob } from "./fixtures.js";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const JOBS = ["web", "db", "cache"];
 const NODES = ["n1", "n2", "n3", "n4"];

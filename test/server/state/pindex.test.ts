@@ -1,17 +1,6 @@
 import test from "ava";
 import { PIndex } from "../../../server/state/fsm/pindex.js";
-
-/** A small seeded generator (mulberry32), so a failing run can be repeated. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededFloats as rng } from "../../support/seeded.js";
 
 type Model = Map<string, Map<string, number>>;
 

@@ -1,17 +1,6 @@
 import test from "ava";
 import { PMap, prefixUpperBound } from "../../../server/state/fsm/pmap.js";
-
-/** A small seeded generator (mulberry32), so a failing run can be repeated. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededFloats as rng } from "../../support/seeded.js";
 
 function sortedKeys(model: Map<string, number>): string[] {
   return [...model.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
