@@ -86,9 +86,11 @@ export class EvalContext {
     }
     let usage = this.state.nodeUsage(nodeId);
     const gone = new Set<string>();
-    for (const list of [this.plan.nodeUpdate[nodeId], this.plan.nodePreemptions?.[nodeId], placed]) {
-      for (const a of list ?? []) if (a.createIndex !== 0 || list !== placed) gone.add(a.id);
+    for (const list of [this.plan.nodeUpdate[nodeId], this.plan.nodePreemptions?.[nodeId]]) {
+      for (const a of list ?? []) gone.add(a.id);
     }
+    // Only in-place updates among the placements can already be in the state.
+    for (const a of placed) if (a.createIndex !== 0) gone.add(a.id);
     for (const id of gone) {
       const row = this.state.alloc(id);
       if (row !== undefined && row.nodeId === nodeId && !isTerminal(row)) usage = withAllocUsage(usage, row, -1);

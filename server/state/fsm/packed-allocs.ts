@@ -67,14 +67,6 @@ export function packAllocs(allocs: readonly AllocationInput[]): AllocPack | unde
   return { shared, fields, rows };
 }
 
-/** Fields the model gives every allocation, in the order a stored row has them. */
-const ALLOC_FIELDS = new Set<string>([
-  "id", "namespace", "evalId", "name", "nodeId", "nodeName", "jobId", "job", "taskGroup", "allocatedResources", "metrics",
-  "desiredStatus", "desiredDescription", "clientStatus", "clientDescription", "taskStates", "previousAllocation", "nextAllocation",
-  "deploymentId", "deploymentStatus", "rescheduleTracker", "followupEvalId", "createIndex", "modifyIndex", "allocModifyIndex",
-  "createTimeMs", "modifyTimeMs",
-]);
-
 /**
  * The allocations back, in order. Each is made as one object literal with the model's fields in a
  * fixed order (a shared hidden class, fields inside the object): built field by field over a copy
@@ -83,7 +75,7 @@ const ALLOC_FIELDS = new Set<string>([
  */
 export function unpackAllocs({ shared, fields, rows }: AllocPack): AllocationInput[] {
   const column = new Map(fields.map((f, i) => [f, i]));
-  const extra = [...Object.keys(shared), ...fields].filter((k) => !ALLOC_FIELDS.has(k));
+  const written = [...Object.keys(shared), ...fields];
   return rows.map((row) => {
     const v = (k: string): never => {
       const i = column.get(k);
@@ -98,8 +90,8 @@ export function unpackAllocs({ shared, fields, rows }: AllocPack): AllocationInp
       rescheduleTracker: v("rescheduleTracker"), followupEvalId: v("followupEvalId"), createIndex: v("createIndex"),
       modifyIndex: v("modifyIndex"), allocModifyIndex: v("allocModifyIndex"), createTimeMs: v("createTimeMs"), modifyTimeMs: v("modifyTimeMs"),
     };
-    // Fields of a newer model this list does not name yet still arrive.
-    for (const k of extra) (a as unknown as Record<string, unknown>)[k] = v(k);
+    // Fields of a newer model the literal does not name yet still arrive.
+    for (const k of written) if (!(k in a)) (a as unknown as Record<string, unknown>)[k] = v(k);
     return a;
   });
 }
