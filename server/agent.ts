@@ -168,10 +168,11 @@ export class ServerAgent {
     this.raft = await RaftLoop.start({
       id: this.id, ...timing, maxAppendBytes: 1 << 20, maxInflightAppends: 64,
       // A snapshot encodes the whole state (gigabytes at a million allocations): as rarely as
-      // Nomad's defaults (8192 entries, at most every 120 s), or when the log held in memory
-      // grows past 256 MiB.
+      // Nomad's defaults (8192 entries, at most every 120 s), or when the log grows past 256 MiB,
+      // and never before the log has grown as large as the last snapshot. Memory holds at most
+      // 256 MiB of the log; older entries are read from disk.
       snapshotThreshold: 8192, snapshotIntervalMs: 120_000, snapshotMaxBytes: 256 << 20,
-      snapshotTrailingEntries: 1024, requestTimeoutMs: 10_000,
+      memoryLogMaxBytes: 256 << 20, snapshotTrailingEntries: 1024, requestTimeoutMs: 10_000,
     }, {
       disk: this.disk,
       fsm: {

@@ -41,13 +41,21 @@ export interface RaftLoopOptions {
   maxInflightAppends: number;
   /**
    * Take a snapshot and compact the log once this many entries were applied since the last one,
-   * but no sooner than `snapshotIntervalMs` after it (as Nomad does): a snapshot encodes the
-   * whole state, so a large state must not be encoded often. Past `snapshotMaxBytes` of entries
-   * a snapshot comes regardless, to bound the log kept in memory.
+   * but no sooner than `snapshotIntervalMs` after it (as Nomad does). Past `snapshotMaxBytes` of
+   * entries a snapshot comes regardless, to bound the log on disk and its replay after a restart.
+   * Either way the log since the last snapshot must have grown to that snapshot's size: a snapshot
+   * encodes and writes the whole state, so a large state is encoded rarely, and the work of all
+   * snapshots stays proportional to the work of the log.
    */
   snapshotThreshold: number;
   snapshotIntervalMs: number;
   snapshotMaxBytes: number;
+  /**
+   * Entries held in memory past this many bytes are let go once applied (and, on a leader, held
+   * by every follower): they stay on disk until a snapshot covers them. A follower that needs one
+   * of them after all gets a snapshot, taken then.
+   */
+  memoryLogMaxBytes: number;
   /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. */
   snapshotTrailingEntries: number;
   /** A proposal or read not done by then fails (its outcome unknown). */
@@ -104,9 +112,13 @@ export class RaftLoop {
   private applied: number;
   private snapshotIndex: number;
   private bytesSinceSnapshot = 0;
+  /** Size of the snapshot in force: the log must grow as large before the next one. */
+  private lastSnapshotBytes = 0;
   private lastSnapshotAt = Date.now();
   /** The snapshot being encoded, at most one; aborted when overtaken or stopped. */
   private encoding: AbortController | undefined;
+  /** The index of the snapshot being encoded: the entries after it are kept in memory. */
+  private encodingIndex = 0;
   /** An encoded snapshot waiting to be recorded by the drain loop, between two Readies. */
   private encoded: { snapshot: Snapshot; bytesBefore: number; writer: SnapshotWriter } | undefined;
   /** Membership as of the applied index: what a snapshot records. */
@@ -130,6 +142,7 @@ export class RaftLoop {
     this.memory = memory;
     this.applied = snapshot?.meta.index ?? 0;
     this.snapshotIndex = this.applied;
+    this.lastSnapshotBytes = snapshot ? snapshotBytes(snapshot.data) : 0;
     this.appliedMembership = memory.initialState().membership;
     this.node = new RaftNode(
       {
@@ -264,17 +277,43 @@ export class RaftLoop {
       this.applied = installed.meta.index;
       this.snapshotIndex = this.applied;
       this.bytesSinceSnapshot = 0;
+      this.lastSnapshotBytes = snapshotBytes(installed.data);
       this.lastSnapshotAt = Date.now();
       this.appliedMembership = installed.meta.membership;
       this.applyCommitted(ready);
     }
     this.node.advance(ready);
     if (this.snapshotDue()) this.startSnapshot();
+    if (this.memory.bytes() > this.opts.memoryLogMaxBytes) this.releaseLog();
   }
 
   private snapshotDue(): boolean {
+    if (this.node.needsSnapshot()) return true;
+    if (this.bytesSinceSnapshot < this.lastSnapshotBytes) return false;
     if (this.bytesSinceSnapshot >= this.opts.snapshotMaxBytes) return true;
     return this.applied - this.snapshotIndex >= this.opts.snapshotThreshold && Date.now() - this.lastSnapshotAt >= this.opts.snapshotIntervalMs;
+  }
+
+  /**
+   * Lets go of the oldest entries held in memory, down to half the bound: only applied ones and,
+   * on a leader, none that a follower in touch still lacks, nor any after a snapshot being made or
+   * sent (the follower goes on from there). Past twice the bound a slow follower is not waited
+   * for: it gets a snapshot instead.
+   */
+  private releaseLog(): void {
+    const max = this.opts.memoryLogMaxBytes;
+    let upTo = this.applied;
+    if (this.encoding) upTo = Math.min(upTo, this.encodingIndex);
+    const { role, progress } = this.node.status();
+    if (role === "leader" && this.memory.bytes() <= 2 * max) {
+      for (const id in progress) {
+        const peer = progress[id];
+        if (id === this.opts.id || !peer) continue;
+        if (peer.snapshotting) upTo = Math.min(upTo, this.snapshotIndex);
+        else if (peer.recentActive) upTo = Math.min(upTo, peer.match);
+      }
+    }
+    this.memory.release(upTo, max / 2);
   }
 
   private applyCommitted(ready: Ready): void {
@@ -339,6 +378,7 @@ export class RaftLoop {
     const started = Date.now();
     const controller = new AbortController();
     this.encoding = controller;
+    this.encodingIndex = index;
     // Each chunk is stored as soon as it is made, under a generation nothing refers to until
     // recordSnapshot switches to it: a crash meanwhile leaves the previous snapshot in force.
     const writer = this.modules.disk.snapshotWriter();
@@ -391,7 +431,10 @@ export class RaftLoop {
     if (!encoded) return;
     const { snapshot, bytesBefore } = encoded;
     const { index, term } = snapshot.meta;
-    if (index <= this.snapshotIndex || this.memory.term(index) !== term) {
+    // An applied entry let go of (below the first held) is committed: its term cannot have changed.
+    const heldTerm = this.memory.term(index);
+    const released = heldTerm === undefined && index < this.memory.firstIndex();
+    if (index <= this.snapshotIndex || (heldTerm !== term && !released)) {
       this.modules.logger.debug("dropped a snapshot that a newer one overtook", { index, snapshotIndex: this.snapshotIndex });
       this.discard(encoded.writer);
       return;
@@ -400,6 +443,7 @@ export class RaftLoop {
     this.node.compact(snapshot);
     this.memory.compact(index - this.opts.snapshotTrailingEntries, snapshot);
     this.snapshotIndex = index;
+    this.lastSnapshotBytes = snapshotBytes(snapshot.data);
     // Entries applied while it was encoded are not in it: they count towards the next one.
     this.bytesSinceSnapshot = Math.max(0, this.bytesSinceSnapshot - bytesBefore);
     this.lastSnapshotAt = Date.now();

@@ -114,6 +114,23 @@ export class MemoryStorage implements LogStorage {
   }
 
   /**
+   * Drops the oldest entries, up to `maxIndex` at most, until no more than `targetBytes` of entry
+   * data are held; returns the new first index minus one. No snapshot covers them: whoever calls
+   * this still has them elsewhere (on disk).
+   */
+  release(maxIndex: number, targetBytes: number): number {
+    let held = this.held;
+    let index = this.offset;
+    const last = Math.min(maxIndex, this.lastIndex());
+    while (held > targetBytes && index < last) {
+      index += 1;
+      held -= (this.ents[index - this.offset] as Entry).data.length;
+    }
+    this.compact(index);
+    return index;
+  }
+
+  /**
    * Drops the entries up to and including `index` (no-op when already compacted that far). Pass the
    * snapshot that covers them to have snapshot() return it; the core also keeps the one given
    * to RaftNode.compact().

@@ -55,7 +55,8 @@ export class RaftNode {
   private commitChanged = false;
   private readonly reads = new ReadIndexQueue();
   private localSnapshot: Snapshot | undefined;
-  private warnedNoSnapshot = false;
+  /** A follower needs entries that are no longer held and no snapshot covers them. */
+  private snapshotWanted = false;
 
   // Output not yet handed out.
   private msgs: Message[] = [];
@@ -291,8 +292,16 @@ export class RaftNode {
       return;
     }
     this.localSnapshot = snapshot;
-    this.warnedNoSnapshot = false;
+    this.snapshotWanted = false;
     this.members.compactTo(index);
+  }
+
+  /**
+   * Whether a follower waits for a snapshot newer than any there is: the application let go of
+   * entries it needs (MemoryStorage.compact without a snapshot) and should take one.
+   */
+  needsSnapshot(): boolean {
+    return this.snapshotWanted;
   }
 
   status(): RaftStatus {
@@ -920,9 +929,9 @@ export class RaftNode {
   private sendSnapshot(id: NodeId, pr: Progress): void {
     const snapshot = this.latestSnapshot();
     if (!snapshot || snapshot.meta.index < this.log.firstIndex() - 1) {
-      if (!this.warnedNoSnapshot) {
-        this.logger?.warn("a follower needs compacted entries but no snapshot covers them", { peer: id, firstIndex: this.log.firstIndex() });
-        this.warnedNoSnapshot = true;
+      if (!this.snapshotWanted) {
+        this.logger?.info("a follower needs entries no longer held and no snapshot covers them: waiting for one", { peer: id, firstIndex: this.log.firstIndex() });
+        this.snapshotWanted = true;
       }
       pr.probeSent = true;
       return;

@@ -27,7 +27,8 @@ interface Peer {
 
 const loopOptions = (id: string): RaftLoopOptions => ({
   id, tickMs: 10, electionTicks: 15, heartbeatTicks: 3, maxAppendBytes: 1 << 20, maxInflightAppends: 64,
-  snapshotThreshold: 40, snapshotIntervalMs: 0, snapshotMaxBytes: 1 << 30, snapshotTrailingEntries: 5, requestTimeoutMs: 5000,
+  snapshotThreshold: 40, snapshotIntervalMs: 0, snapshotMaxBytes: 1 << 30, memoryLogMaxBytes: 1 << 30,
+  snapshotTrailingEntries: 5, requestTimeoutMs: 5000,
 });
 
 async function peer(id: string): Promise<Peer> {
@@ -62,9 +63,9 @@ async function peer(id: string): Promise<Peer> {
   return p;
 }
 
-async function start(p: Peer, membership: Membership): Promise<void> {
-  await RaftLoop.bootstrap(p.disk, membership);
-  p.raft = await RaftLoop.start(loopOptions(p.id), {
+async function start(p: Peer, membership: Membership, options: Partial<RaftLoopOptions> = {}, bootstrap = true): Promise<void> {
+  if (bootstrap) await RaftLoop.bootstrap(p.disk, membership);
+  p.raft = await RaftLoop.start({ ...loopOptions(p.id), ...options }, {
     disk: p.disk,
     fsm: {
       apply: (index, data) => p.store.apply(index, data),
@@ -87,6 +88,25 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
   }
 }
 
+async function writeVariables(leader: Peer, count: number): Promise<void> {
+  const value = "v".repeat(2000);
+  for (let batch = 0; batch < count / 5; batch++) {
+    await Promise.all([0, 1, 2, 3, 4].map((k) => {
+      const i = batch * 5 + k;
+      return leader.raft?.propose(encodeCommand({ type: "var.put", path: `key/${i}`, items: { value, i: String(i) } }));
+    }));
+  }
+}
+
+function stopAll(peers: Peer[]): Promise<unknown> {
+  for (const p of peers) {
+    p.raft?.stop();
+    p.transport.close();
+    p.server.forceShutdown();
+  }
+  return Promise.all(peers.map((p) => p.disk.close()));
+}
+
 test("a server that joins after the log was compacted catches up through a snapshot sent in pieces", async (t) => {
   const peers = await Promise.all(["a", "b", "c"].map(peer));
   const membership: Membership = { voters: peers.map((p) => ({ id: p.id, address: p.address })) };
@@ -96,13 +116,7 @@ test("a server that joins after the log was compacted catches up through a snaps
     await start(b, membership);
     await until("a leader", () => [a, b].some((p) => p.raft?.status().role === "leader"));
     const leader = [a, b].find((p) => p.raft?.status().role === "leader") as Peer;
-    const value = "v".repeat(2000);
-    for (let batch = 0; batch < 60; batch++) {
-      await Promise.all([0, 1, 2, 3, 4].map((k) => {
-        const i = batch * 5 + k;
-        return leader.raft?.propose(encodeCommand({ type: "var.put", path: `key/${i}`, items: { value, i: String(i) } }));
-      }));
-    }
+    await writeVariables(leader, 300);
     await until("a snapshot on the leader", () => (leader.raft?.status().lastSnapshotIndex ?? 0) > 100);
     t.true((leader.raft?.status().firstIndex ?? 0) > 50, "the leader's log was compacted");
 
@@ -117,11 +131,46 @@ test("a server that joins after the log was compacted catches up through a snaps
     await leader.raft?.propose(encodeCommand({ type: "var.put", path: "after", items: { v: "1" } }));
     await until("the write after the snapshot", () => c.store.snapshot().variable("after") !== undefined);
   } finally {
-    for (const p of peers) {
-      p.raft?.stop();
-      p.transport.close();
-      p.server.forceShutdown();
+    await stopAll(peers);
+  }
+});
+
+test("the log held in memory stays bounded without snapshots; a late server gets one taken for it, a restarted one replays the disk", async (t) => {
+  const peers = await Promise.all(["a", "b", "c"].map(peer));
+  const membership: Membership = { voters: peers.map((p) => ({ id: p.id, address: p.address })) };
+  const [a, b, c] = peers as [Peer, Peer, Peer];
+  // No snapshot is ever due by size or count: only one a follower asks for.
+  const bounded: Partial<RaftLoopOptions> = { memoryLogMaxBytes: 64 * 1024, snapshotThreshold: 1e9 };
+  try {
+    await start(a, membership, bounded);
+    await start(b, membership, bounded);
+    await until("a leader", () => [a, b].some((p) => p.raft?.status().role === "leader"));
+    const leader = [a, b].find((p) => p.raft?.status().role === "leader") as Peer;
+    const follower = leader === a ? b : a;
+    await writeVariables(leader, 300);
+    await until("the follower to apply everything", () => follower.store.latestIndex >= leader.store.latestIndex);
+    for (const p of [leader, follower]) {
+      const status = p.raft?.status();
+      t.true((status?.logBytesInMemory ?? Infinity) <= 64 * 1024 + 8 * 1024, `${p.id} holds at most the bound and one entry`);
+      t.true((status?.firstIndex ?? 0) > 200, `${p.id} let go of the oldest entries`);
+      t.is(status?.lastSnapshotIndex, 0, `${p.id} took no snapshot`);
     }
-    await Promise.all(peers.map((p) => p.disk.close()));
+
+    await start(c, membership, bounded);
+    const target = leader.store.latestIndex;
+    await until("the new server to catch up", () => c.store.latestIndex >= target);
+    t.true((leader.raft?.status().lastSnapshotIndex ?? 0) > 0, "the leader took a snapshot for it");
+    t.true((c.raft?.status().lastSnapshotIndex ?? 0) > 0, "it installed the snapshot");
+    t.deepEqual(c.store.snapshot().variables("", "*"), leader.store.snapshot().variables("", "*"));
+
+    // The follower took no snapshot: after a restart it replays the whole log from its disk.
+    follower.raft?.stop();
+    follower.store = new StateStore();
+    await start(follower, membership, bounded, false);
+    await until("the restarted follower to replay its log", () => follower.store.latestIndex >= target);
+    t.is(follower.store.snapshot().count("variables"), 300);
+    t.deepEqual(follower.store.snapshot().variables("", "*"), leader.store.snapshot().variables("", "*"));
+  } finally {
+    await stopAll(peers);
   }
 });
