@@ -2,13 +2,13 @@
 // nothing. The planned job gets the version and index a registration would give it, so the
 // reconciler sees exactly the updates a real run would make.
 
-import { randomUUID } from "node:crypto";
 import type { AllocMetric, Evaluation, Job } from "../../shared/model/index.js";
 import type { DesiredUpdates } from "../scheduler/reconcile/index.js";
 import { processEval, type SchedulerSnapshot } from "../scheduler/schedulers/index.js";
 import type { SchedulerAlgorithm } from "../scheduler/index.js";
 import { jobSpecEqual, type StateSnapshot } from "../state/index.js";
 import { newEval } from "../leader/evals.js";
+import { timeOrderedId } from "../../shared/ids.js";
 
 export interface DryRun {
   /** The job as a registration would store it. */
@@ -35,6 +35,6 @@ export function dryRun(snap: StateSnapshot, job: Job, algorithm: SchedulerAlgori
     latestDeploymentByJob: (namespace, id) => snap.latestDeploymentByJob(namespace, id),
   };
   const ev: Evaluation = newEval(planned, "job-register", { status: "pending" });
-  const result = processEval({ eval: ev, snapshot: view, nowMs: Date.now(), newId: randomUUID, config: { algorithm } });
+  const result = processEval({ eval: ev, snapshot: view, nowMs: Date.now(), newId: timeOrderedId, config: { algorithm } });
   return { planned, current, desiredTGUpdates: result.desiredTGUpdates, failedTgAllocs: result.evalUpdate.failedTgAllocs };
 }

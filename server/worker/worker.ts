@@ -11,6 +11,7 @@ import { processEval, type SchedulerResult } from "../scheduler/schedulers/index
 import type { StateCommand, StateStore } from "../state/index.js";
 import type { PlanSubmission, SubmitResult } from "../plan/applier.js";
 import { isPlanEmpty } from "../../shared/model/index.js";
+import { timeOrderedId } from "../../shared/ids.js";
 
 /** Nomad's limits on re-planning one evaluation before it is failed and retried later. */
 const PLAN_ATTEMPTS: Record<string, number> = { service: 5, system: 5, batch: 2, sysbatch: 2 };
@@ -86,7 +87,7 @@ export class Worker {
       // Planning is CPU work on the server's only thread: let Raft heartbeats and I/O through first.
       await new Promise((r) => setImmediate(r));
       result = processEval({
-        eval: ev, snapshot, nowMs: Date.now(), newId: randomUUID, config: { algorithm: this.modules.algorithm(), maxPlacements: PLACEMENTS_PER_SLICE },
+        eval: ev, snapshot, nowMs: Date.now(), newId: timeOrderedId, config: { algorithm: this.modules.algorithm(), maxPlacements: PLACEMENTS_PER_SLICE },
         clock: () => performance.now(),
       });
       const evals = outcomeEvals(result);
