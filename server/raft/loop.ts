@@ -10,7 +10,7 @@ import { UserError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
 import {
   decodeMembership, encodeMembership, MemoryStorage, RaftNode, snapshotBytes, snapshotChunks,
-  type Entry, type Membership, type MembershipChange, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot,
+  type Entry, type HardState, type Membership, type MembershipChange, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot,
 } from "./core/index.js";
 import type { RaftDiskStorage, SnapshotWriter } from "./storage.js";
 
@@ -132,6 +132,8 @@ export class RaftLoop {
   private nextReadId = 0;
   private lastLeader: NodeId = "";
   private leading = false;
+  /** The term and vote on disk. */
+  private persistedHard: HardState;
 
   private constructor(
     private readonly opts: RaftLoopOptions,
@@ -140,6 +142,7 @@ export class RaftLoop {
     snapshot: Snapshot | undefined,
   ) {
     this.memory = memory;
+    this.persistedHard = memory.hardState();
     this.applied = snapshot?.meta.index ?? 0;
     this.snapshotIndex = this.applied;
     this.lastSnapshotBytes = snapshot ? snapshotBytes(snapshot.data) : 0;
@@ -252,14 +255,20 @@ export class RaftLoop {
     const late = early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append");
     if (early.length > 0) this.modules.send(early);
     // A hard state that differs only in its commit index is not written: the commit index is
-    // volatile (Raft §5, Figure 2) and is learnt again from the leader after a restart.
-    const persisting = ready.entries.length > 0 || ready.snapshot || (ready.hardState && ready.mustSync)
+    // volatile (Raft §5, Figure 2) and is learnt again from the leader after a restart. Writing
+    // it with every batch would also put its key into every LevelDB table beside the entries, so
+    // that no table of entries could move down a level without being rewritten.
+    const hardState = ready.hardState && (ready.hardState.term !== this.persistedHard.term || ready.hardState.vote !== this.persistedHard.vote)
+      ? ready.hardState
+      : undefined;
+    const persisting = ready.entries.length > 0 || ready.snapshot || hardState
       ? this.modules.disk.persist({
         entries: ready.entries,
-        ...(ready.hardState ? { hardState: ready.hardState } : {}),
+        ...(hardState ? { hardState } : {}),
         ...(ready.snapshot ? { snapshot: ready.snapshot } : {}),
       }, ready.mustSync)
       : undefined;
+    if (hardState) this.persistedHard = hardState;
     // Committed entries were persisted by earlier batches: apply them while this one is written.
     if (!ready.snapshot) this.applyCommitted(ready);
     const stored = await persisting;
