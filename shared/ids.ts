@@ -1,10 +1,14 @@
-// Identifiers that sort by creation time: UUID version 7 (RFC 9562), a 48-bit Unix millisecond
-// timestamp, then a 12-bit counter within the millisecond, then random bits.
+// Allocation ids: UUID version 8 (RFC 9562's layout for custom ids) that carry their creation
+// time behind 32 random bits:
 //
-// The state store keeps rows in copy-on-write B+ trees ordered by id. Random (version 4) ids put
-// each of a plan's thousand new allocations in a different leaf, so every write copied about a
-// thousand leaves, and each copy became garbage the next time its leaf was written. Ids made
-// in order land in the last few leaves, and so do the status updates that follow them soon after.
+//   rrrrrrrr-TTTT-8TTT-8TTT-TTcccrrrrrrr
+//
+// r: random; T: Unix milliseconds, 48 bits, most significant first; c: a counter within the
+// millisecond. The random head keeps the short ids people type (the first 8 characters, as Nomad
+// shows them) as distinct as random UUIDs. The rest lets the state store keep allocations in
+// creation order (server/state/fsm/keys.ts allocKey): a plan's thousand placements, and the status
+// updates that follow them, then land in the last few leaves of its B+ tree instead of copying a
+// thousand random leaves, each of which became garbage on its next write.
 
 import { randomUUID } from "node:crypto";
 
@@ -15,7 +19,7 @@ function hex(value: number, digits: number): string {
   return value.toString(16).padStart(digits, "0");
 }
 
-/** A new UUIDv7: later calls in this process return greater ids (as strings). */
+/** A new allocation id; the part after its random head grows with every call in this process. */
 export function timeOrderedId(nowMs: number = Date.now()): string {
   if (nowMs > lastMs) {
     lastMs = nowMs;
@@ -25,7 +29,7 @@ export function timeOrderedId(nowMs: number = Date.now()): string {
     lastMs += 1;
     counter = 0;
   }
-  const time = hex(lastMs, 12);
-  // The variant and 62 random bits: the tail of a random (version 4) UUID, "-yxxx-xxxxxxxxxxxx".
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${hex(counter, 3)}${randomUUID().slice(18)}`;
+  const t = hex(lastMs, 12);
+  const random = randomUUID();
+  return `${random.slice(0, 8)}-${t.slice(0, 4)}-8${t.slice(4, 7)}-8${t.slice(7, 10)}-${t.slice(10)}${hex(counter, 3)}${random.slice(29)}`;
 }

@@ -117,7 +117,7 @@ export class RaftLoop {
   private lastSnapshotAt = Date.now();
   /** The snapshot being encoded, at most one; aborted when overtaken or stopped. */
   private encoding: AbortController | undefined;
-  /** The index of the snapshot being encoded: the entries after it are kept in memory. */
+  /** The index of the snapshot being encoded or waiting to be recorded: the entries after it are kept in memory. */
   private encodingIndex = 0;
   /** An encoded snapshot waiting to be recorded by the drain loop, between two Readies. */
   private encoded: { snapshot: Snapshot; bytesBefore: number; writer: SnapshotWriter } | undefined;
@@ -312,7 +312,7 @@ export class RaftLoop {
   private releaseLog(): void {
     const max = this.opts.memoryLogMaxBytes;
     let upTo = this.applied;
-    if (this.encoding) upTo = Math.min(upTo, this.encodingIndex);
+    if (this.encoding || this.encoded) upTo = Math.min(upTo, this.encodingIndex);
     const { role, progress } = this.node.status();
     if (role === "leader" && this.memory.bytes() <= 2 * max) {
       for (const id in progress) {

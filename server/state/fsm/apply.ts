@@ -228,7 +228,7 @@ function nodeDeregister(txn: Txn, cmd: NodeDeregisterCommand): Outcome {
  * create index; a placement that replaces an earlier allocation links the two.
  */
 function upsertAlloc(txn: Txn, input: AllocationInput, planJob: Job | undefined): boolean {
-  const existing = txn.state.allocs.get(input.id);
+  const existing = txn.alloc(input.id);
   const job = input.job
     ?? (planJob !== undefined && planJob.id === input.jobId && planJob.namespace === input.namespace ? planJob : undefined)
     ?? existing?.job
@@ -256,7 +256,7 @@ function upsertAlloc(txn: Txn, input: AllocationInput, planJob: Job | undefined)
   const row: Allocation = sharedAllocation({ ...input, job, createIndex: txn.index, modifyIndex: txn.index, allocModifyIndex: txn.index }, job, nodes);
   if (row.deploymentStatus !== undefined) row.deploymentStatus = { ...row.deploymentStatus, modifyIndex: txn.index };
   if (row.previousAllocation !== "") {
-    const previous = txn.state.allocs.get(row.previousAllocation);
+    const previous = txn.alloc(row.previousAllocation);
     if (previous !== undefined && previous.nextAllocation !== row.id) {
       txn.writeAlloc({ ...previous, nextAllocation: row.id, modifyIndex: txn.index }, previous, "AllocationUpdated");
     }
@@ -267,7 +267,7 @@ function upsertAlloc(txn: Txn, input: AllocationInput, planJob: Job | undefined)
 
 /** Nomad's DenormalizeAllocationDiffSlice + upsert: a plan's stop applied to the stored row. */
 function stopAlloc(txn: Txn, stop: AllocStop, desired: "stop" | "evict"): boolean {
-  const existing = txn.state.allocs.get(stop.allocId);
+  const existing = txn.alloc(stop.allocId);
   if (existing === undefined) return false;
   const row: Allocation = {
     ...existing,
@@ -329,7 +329,7 @@ function allocUpsert(txn: Txn, cmd: AllocUpsertCommand): Outcome {
 function allocClientUpdate(txn: Txn, cmd: AllocClientUpdateCommand): Outcome {
   const missing: string[] = [];
   for (const u of cmd.updates) {
-    const existing = txn.state.allocs.get(u.allocId);
+    const existing = txn.alloc(u.allocId);
     if (existing === undefined) {
       missing.push(u.allocId);
       continue;
@@ -428,7 +428,7 @@ function deploymentPromote(txn: Txn, cmd: DeploymentPromoteCommand): Outcome {
   txn.writeDeployment({ ...deployment, taskGroups, statusDescription, modifyIndex: txn.index }, deployment, "DeploymentPromotion");
   if (cmd.eval !== undefined) txn.upsertEval(cmd.eval);
   for (const alloc of promotable) {
-    const current = txn.state.allocs.get(alloc.id) ?? alloc;
+    const current = txn.alloc(alloc.id) ?? alloc;
     if (current.deploymentStatus === undefined) continue;
     txn.writeAlloc({
       ...current,
@@ -448,7 +448,7 @@ function deploymentAllocHealth(txn: Txn, cmd: DeploymentAllocHealthCommand): Out
     ...cmd.unhealthyAllocIds.map((id): [string, boolean] => [id, false]),
   ];
   for (const [id, healthy] of marks) {
-    const existing = txn.state.allocs.get(id);
+    const existing = txn.alloc(id);
     if (existing === undefined) return fail("not-found", `allocation "${id}" not found`);
     if (existing.deploymentId !== cmd.deploymentId) {
       return fail("invalid", `allocation "${id}" is not part of deployment "${cmd.deploymentId}"`);

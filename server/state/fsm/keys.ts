@@ -21,3 +21,12 @@ export function pad(n: number): string {
 export function lastPart(k: string): string {
   return k.slice(k.lastIndexOf(SEP) + 1);
 }
+
+/**
+ * The allocations table's key for an id: what follows the id's first 8 characters, then those.
+ * Ids made by shared/ids.ts carry their creation time there, so rows sort in creation order;
+ * any other id is merely reordered the same way.
+ */
+export function allocKey(id: string): string {
+  return id.length === 36 ? id.slice(9) + id.slice(0, 8) : id;
+}

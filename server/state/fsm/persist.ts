@@ -26,7 +26,7 @@ import {
 } from "../../../shared/model/index.js";
 import { StateRestoreError } from "../errors.js";
 import { allocRow, sharedAllocation } from "./intern.js";
-import { key, pad } from "./keys.js";
+import { allocKey, key, pad } from "./keys.js";
 import { PIndex } from "./pindex.js";
 import { PMap } from "./pmap.js";
 import { addCounts, isAllocTerminal, isEvalTerminal, NO_COUNTS, type JobCounts } from "./status.js";
@@ -634,7 +634,7 @@ function rebuild(rows: PrimaryRows): StateData {
     jobSummaries: sorted(rows.jobSummaries.map((s) => [key(s.namespace, s.jobId), s])),
     jobCounts: sorted([...counts.entries()]),
     nodes: sorted(rows.nodes.map((n) => [n.id, n])),
-    allocs: sorted(allocs.map((a) => [a.id, a])),
+    allocs: sorted(allocs.map((a) => [allocKey(a.id), a])),
     allocsByNode: PIndex.from(allocs.map((a) => [a.nodeId, a.id, a])),
     nodeUsage: sorted(nodeUsages(rows.nodeAllocsIndex, allocs, latestIndex)),
     allocsByJob: PIndex.from(allocs.map((a) => [key(a.namespace, a.jobId), a.id, a.id])),

@@ -4,7 +4,7 @@
 // Rows are shared with the store and with other snapshots: treat them as read-only.
 
 import { NO_ALLOC_USAGE, type Allocation, type Deployment, type Evaluation, type Job, type JobSummary, type Node, type NodeAllocUsage } from "../../../shared/model/index.js";
-import { key, pad, prefix } from "./keys.js";
+import { allocKey, key, pad, prefix } from "./keys.js";
 import type { PMap } from "./pmap.js";
 import type { StateData } from "./tables.js";
 import type { PrefixRows, PrefixTable, TableName, Variable } from "./types.js";
@@ -110,11 +110,21 @@ export class StateSnapshot {
   // --- allocations ----------------------------------------------------------------------------
 
   alloc(id: string): Allocation | undefined {
-    return this.data.allocs.get(id);
+    return this.data.allocs.get(allocKey(id));
   }
 
+  /** Every allocation, oldest first. */
   allocs(): Allocation[] {
     return this.data.allocs.values();
+  }
+
+  private allocsById(ids: readonly string[]): Allocation[] {
+    const out: Allocation[] = [];
+    for (const id of ids) {
+      const row = this.data.allocs.get(allocKey(id));
+      if (row !== undefined) out.push(row);
+    }
+    return out;
   }
 
   /** What the node's live allocations take together. */
@@ -127,15 +137,15 @@ export class StateSnapshot {
   }
 
   allocsByJob(namespace: string, jobId: string): Allocation[] {
-    return lookup(this.data.allocsByJob.values(key(namespace, jobId)), this.data.allocs);
+    return this.allocsById(this.data.allocsByJob.values(key(namespace, jobId)));
   }
 
   allocsByEval(evalId: string): Allocation[] {
-    return lookup(this.data.allocsByEval.values(evalId), this.data.allocs);
+    return this.allocsById(this.data.allocsByEval.values(evalId));
   }
 
   allocsByDeployment(deploymentId: string): Allocation[] {
-    return lookup(this.data.allocsByDeployment.values(deploymentId), this.data.allocs);
+    return this.allocsById(this.data.allocsByDeployment.values(deploymentId));
   }
 
   // --- evaluations ----------------------------------------------------------------------------
@@ -208,8 +218,8 @@ export class StateSnapshot {
       return out as PrefixRows[T][];
     }
     if (table === "nodes") return this.data.nodes.valuesWithPrefix(idPrefix, limit) as PrefixRows[T][];
-    const source = (table === "allocs" ? this.data.allocs : table === "evals" ? this.data.evals : this.data.deployments) as
-      PMap<{ namespace: string }>;
+    if (table === "allocs") return this.allocsWithPrefix(idPrefix, ns, limit) as PrefixRows[T][];
+    const source = (table === "evals" ? this.data.evals : this.data.deployments) as PMap<{ namespace: string }>;
     if (ns === undefined) return source.valuesWithPrefix(idPrefix, limit) as PrefixRows[T][];
     const out: { namespace: string }[] = [];
     if (limit <= 0) return [];
@@ -218,6 +228,23 @@ export class StateSnapshot {
       return out.length < limit;
     });
     return out as PrefixRows[T][];
+  }
+
+  /**
+   * Allocations are kept in creation order (allocKey), not by id: a prefix of an id is looked up
+   * by reading them all, which a million allocations make a matter of tens of milliseconds.
+   */
+  private allocsWithPrefix(idPrefix: string, ns: string | undefined, limit: number): Allocation[] {
+    const inNamespace = (row: Allocation) => ns === undefined || row.namespace === ns;
+    if (idPrefix.length === 36) {
+      const row = this.alloc(idPrefix);
+      return row !== undefined && inNamespace(row) && limit > 0 ? [row] : [];
+    }
+    const out: Allocation[] = [];
+    this.data.allocs.forEach((_k, row) => {
+      if (row.id.startsWith(idPrefix) && inNamespace(row)) out.push(row);
+    });
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
   }
 
   /** Number of rows in a table. */

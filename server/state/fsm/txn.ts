@@ -11,7 +11,7 @@ import {
 } from "../../../shared/model/index.js";
 import { jobSpecEqual } from "./equal.js";
 import { allocRow } from "./intern.js";
-import { key, pad, prefix } from "./keys.js";
+import { allocKey, key, pad, prefix } from "./keys.js";
 import type { Owner, PMap } from "./pmap.js";
 import { StateSnapshot } from "./snapshot.js";
 import { addCounts, deriveJobStatus, isAllocTerminal, isEvalTerminal, NO_COUNTS, type JobCounts } from "./status.js";
@@ -82,6 +82,11 @@ export class Txn {
   /** Read queries over the state as changed so far (same caveat as `state`). */
   view(): StateSnapshot {
     return new StateSnapshot(this.d);
+  }
+
+  /** The allocation with this id as changed so far. */
+  alloc(id: string): Allocation | undefined {
+    return this.d.allocs.get(allocKey(id));
   }
 
   // --- generic ---------------------------------------------------------------------------------
@@ -243,7 +248,7 @@ export class Txn {
   writeAlloc(written: Allocation, existing: Allocation | undefined, type: AllocationEventType): void {
     const alloc = allocRow(written);
     const id = alloc.id;
-    this.put("allocs", id, alloc);
+    this.put("allocs", allocKey(id), alloc);
     // Only changes to what the node's allocations take touch its usage: a client reporting a
     // running task leaves it as it is.
     const moved = existing !== undefined && existing.nodeId !== alloc.nodeId;
@@ -298,9 +303,9 @@ export class Txn {
   }
 
   deleteAlloc(id: string): boolean {
-    const existing = this.d.allocs.get(id);
+    const existing = this.alloc(id);
     if (existing === undefined) return false;
-    this.del("allocs", id);
+    this.del("allocs", allocKey(id));
     this.removeFromIndex("allocsByNode", existing.nodeId, id);
     if (!isAllocTerminal(existing)) this.adjustNodeUsage(existing.nodeId, existing, -1);
     else this.put("nodeUsage", existing.nodeId, { ...(this.d.nodeUsage.get(existing.nodeId) ?? NO_ALLOC_USAGE), modifyIndex: this.index });

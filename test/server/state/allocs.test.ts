@@ -1,6 +1,7 @@
 import test from "ava";
 import { allocatedTotals, type Job, type TaskState } from "../../../shared/model/index.js";
 import { isAllocFullyStopped, isAllocTerminal, StateStore } from "../../../server/state/index.js";
+import { timeOrderedId } from "../../../shared/ids.js";
 import { allocation, deployment, deploymentState, evaluation, Harness, job, node, uuid, withoutJob } from "./fixtures.js";
 
 function registered(h: Harness, id = "web"): Job {
@@ -172,6 +173,27 @@ test("allocations are found by id prefix, optionally within a namespace", (t) =>
   t.deepEqual(h.snap.byPrefix("allocs", target.slice(0, 8)).map((a) => a.id), [target]);
   t.deepEqual(h.snap.byPrefix("allocs", target.slice(0, 8), { namespace: "prod" }), []);
   t.is(h.snap.byPrefix("allocs", "", { limit: 5 }).length, 5);
+});
+
+test("allocations with ids made in creation order are found by short id and by full id, listed oldest first", (t) => {
+  const h = new Harness();
+  const web = registered(h);
+  const now = Date.now();
+  // 300 ids in the same few milliseconds, as one plan makes them.
+  const ids = Array.from({ length: 300 }, (_, i) => timeOrderedId(now + Math.floor(i / 100)));
+  h.apply({ type: "alloc.upsert", allocs: ids.map((id) => allocation(id, web)) });
+  for (const id of [ids[0], ids[150], ids[299]] as string[]) {
+    t.deepEqual(h.snap.byPrefix("allocs", id.slice(0, 8)).map((a) => a.id), [id]);
+    t.deepEqual(h.snap.byPrefix("allocs", id).map((a) => a.id), [id]);
+    t.is(h.snap.alloc(id)?.id, id);
+  }
+  const byId = [...ids].sort();
+  t.deepEqual(h.snap.byPrefix("allocs", "").map((a) => a.id), byId, "a prefix lists by id");
+  t.deepEqual(h.snap.byPrefix("allocs", "", { limit: 3 }).map((a) => a.id), byId.slice(0, 3));
+  t.deepEqual(h.snap.allocs().map((a) => a.id), ids, "the table lists in creation order");
+  t.is(h.snap.allocsByJob("default", "web").length, 300);
+  h.apply({ type: "alloc.clientUpdate", updates: [{ allocId: ids[7] as string, clientStatus: "running", clientDescription: "", taskStates: {}, modifyTimeMs: now }] });
+  t.is(h.snap.alloc(ids[7] as string)?.clientStatus, "running");
 });
 
 test("placements and health reports are counted in the deployment", (t) => {
