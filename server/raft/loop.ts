@@ -305,9 +305,10 @@ export class RaftLoop {
 
   /**
    * Lets go of the oldest entries held in memory, down to half the bound: only applied ones and,
-   * on a leader, none that a follower in touch still lacks, nor any after a snapshot being made or
-   * sent (the follower goes on from there). Past twice the bound a slow follower is not waited
-   * for: it gets a snapshot instead.
+   * on a leader, none that a follower still lacks, nor any after a snapshot being made or sent
+   * (the follower goes on from there). A follower that paused for a few seconds then catches up
+   * from memory: a snapshot of a large state costs every server far more. Past twice the bound a
+   * follower is not waited for (it may be down): it gets a snapshot instead.
    */
   private releaseLog(): void {
     const max = this.opts.memoryLogMaxBytes;
@@ -318,8 +319,7 @@ export class RaftLoop {
       for (const id in progress) {
         const peer = progress[id];
         if (id === this.opts.id || !peer) continue;
-        if (peer.snapshotting) upTo = Math.min(upTo, this.snapshotIndex);
-        else if (peer.recentActive) upTo = Math.min(upTo, peer.match);
+        upTo = Math.min(upTo, peer.snapshotting ? this.snapshotIndex : peer.match);
       }
     }
     this.memory.release(upTo, max / 2);
