@@ -222,6 +222,8 @@ export class RaftDiskStorage {
     if (snapshot) state.snapshot = snapshot;
     const after = state.snapshot?.meta.index ?? 0;
     this.firstIndex = after + 1;
+    // Covered entries whose cleanup a stop or crash interrupted.
+    if (after > 0) this.dropEntries(0, after);
     for await (const [key, value] of this.db.iterator({ gt: entryKey(after), lt: entryKey(Number.MAX_SAFE_INTEGER) })) {
       const index = Number(key.readBigUInt64BE(1));
       // A crash between a batch and the cleanup of a longer old suffix can leave a gap: the log ends there.
@@ -290,6 +292,11 @@ export class RaftDiskStorage {
     return this.clearInBackground(generationRange(generation, generation));
   }
 
+  /** Deletes entries [from, to] in the background; those left by a failure go on the next load. */
+  private dropEntries(from: number, to: number): void {
+    this.clearInBackground({ gte: entryKey(from), lte: entryKey(to) }).catch(() => undefined);
+  }
+
   private clearInBackground(range: { gte: Buffer; lte: Buffer }): Promise<void> {
     const cleanup: Promise<void> = this.db.clear(range).finally(() => this.cleanups.delete(cleanup));
     this.cleanups.add(cleanup);
@@ -352,7 +359,11 @@ export class RaftDiskStorage {
       if (replaced.kind === "legacy-chunks") void this.clearInBackground({ gte: legacyChunkKey(0), lte: legacyChunkKey(MAX_U32) });
       for (const [old, index] of this.unswitched) if (index <= batch.snapshot.meta.index) void this.discard(old);
     }
-    if (stale && stale.to >= stale.from) await this.db.clear({ gte: entryKey(stale.from), lte: entryKey(stale.to) });
+    // Entries the snapshot covers go in the background, as its replaced chunks do: reading a
+    // gigabyte of them to delete them takes seconds, and a Raft loop waiting that long would cost
+    // an election. Nothing reads them any more (load starts after the snapshot's index), and the
+    // entries written meanwhile all come after it.
+    if (stale && stale.to >= stale.from) this.dropEntries(stale.from, stale.to);
     return stored;
   }
 
