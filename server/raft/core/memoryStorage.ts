@@ -115,10 +115,9 @@ export class MemoryStorage implements LogStorage {
 
   /**
    * Drops the oldest entries, up to `maxIndex` at most, until no more than `targetBytes` of entry
-   * data are held; returns the new first index minus one. No snapshot covers them: whoever calls
-   * this still has them elsewhere (on disk).
+   * data are held. No snapshot covers them: whoever calls this still has them elsewhere (on disk).
    */
-  release(maxIndex: number, targetBytes: number): number {
+  release(maxIndex: number, targetBytes: number): void {
     let held = this.held;
     let index = this.offset;
     const last = Math.min(maxIndex, this.lastIndex());
@@ -127,7 +126,6 @@ export class MemoryStorage implements LogStorage {
       held -= (this.ents[index - this.offset] as Entry).data.length;
     }
     this.compact(index);
-    return index;
   }
 
   /**

@@ -18,10 +18,10 @@ export interface PrefixOptions {
   limit?: number;
 }
 
-function lookup<V>(ids: string[], table: PMap<V>): V[] {
+function lookup<V>(ids: string[], table: PMap<V>, keyOf: (id: string) => string = (id) => id): V[] {
   const out: V[] = [];
   for (const id of ids) {
-    const row = table.get(id);
+    const row = table.get(keyOf(id));
     if (row !== undefined) out.push(row);
   }
   return out;
@@ -118,15 +118,6 @@ export class StateSnapshot {
     return this.data.allocs.values();
   }
 
-  private allocsById(ids: readonly string[]): Allocation[] {
-    const out: Allocation[] = [];
-    for (const id of ids) {
-      const row = this.data.allocs.get(allocKey(id));
-      if (row !== undefined) out.push(row);
-    }
-    return out;
-  }
-
   /** What the node's live allocations take together. */
   nodeUsage(nodeId: string): NodeAllocUsage {
     return this.data.nodeUsage.get(nodeId) ?? NO_ALLOC_USAGE;
@@ -137,15 +128,15 @@ export class StateSnapshot {
   }
 
   allocsByJob(namespace: string, jobId: string): Allocation[] {
-    return this.allocsById(this.data.allocsByJob.values(key(namespace, jobId)));
+    return lookup(this.data.allocsByJob.values(key(namespace, jobId)), this.data.allocs, allocKey);
   }
 
   allocsByEval(evalId: string): Allocation[] {
-    return this.allocsById(this.data.allocsByEval.values(evalId));
+    return lookup(this.data.allocsByEval.values(evalId), this.data.allocs, allocKey);
   }
 
   allocsByDeployment(deploymentId: string): Allocation[] {
-    return this.allocsById(this.data.allocsByDeployment.values(deploymentId));
+    return lookup(this.data.allocsByDeployment.values(deploymentId), this.data.allocs, allocKey);
   }
 
   // --- evaluations ----------------------------------------------------------------------------
@@ -231,8 +222,8 @@ export class StateSnapshot {
   }
 
   /**
-   * Allocations are kept in creation order (allocKey), not by id: a prefix of an id is looked up
-   * by reading them all, which a million allocations make a matter of tens of milliseconds.
+   * Allocations are kept in creation order (allocKey), not by id: a full id is one lookup, a
+   * shorter prefix reads them all.
    */
   private allocsWithPrefix(idPrefix: string, ns: string | undefined, limit: number): Allocation[] {
     const inNamespace = (row: Allocation) => ns === undefined || row.namespace === ns;
