@@ -170,7 +170,8 @@ export class ServerAgent {
       // A snapshot encodes the whole state (gigabytes at a million allocations): as rarely as
       // Nomad's defaults (8192 entries, at most every 120 s), or when the log grows past 256 MiB,
       // and never before the log has grown as large as the last snapshot. Memory holds at most
-      // 256 MiB of the log; older entries are read from disk.
+      // 256 MiB of the log; older entries stay only on disk (a restart replays them, a follower
+      // that needs them gets a snapshot).
       snapshotThreshold: 8192, snapshotIntervalMs: 120_000, snapshotMaxBytes: 256 << 20,
       memoryLogMaxBytes: 256 << 20, snapshotTrailingEntries: 1024, requestTimeoutMs: 10_000,
     }, {
