@@ -169,10 +169,12 @@ export class ServerAgent {
       id: this.id, ...timing, maxAppendBytes: 1 << 20, maxInflightAppends: 64,
       // A snapshot encodes the whole state (gigabytes at a million allocations): as rarely as
       // Nomad's defaults (8192 entries, at most every 120 s), or when the log grows past 256 MiB,
-      // and never before the log has grown as large as the last snapshot. Memory holds at most
-      // 256 MiB of the log; older entries stay only on disk (a restart replays them, a follower
-      // that needs them gets a snapshot).
-      snapshotThreshold: 8192, snapshotIntervalMs: 120_000, snapshotMaxBytes: 256 << 20,
+      // and never before the log has grown to 4 times the last snapshot. Every server encodes
+      // its own, at the same index, so a snapshot of a large state holds up the whole cluster;
+      // the price is a longer replay after a restart. Memory holds at most 256 MiB of the log;
+      // older entries stay only on disk (a restart replays them, a follower that needs them gets
+      // a snapshot).
+      snapshotThreshold: 8192, snapshotIntervalMs: 120_000, snapshotMaxBytes: 256 << 20, snapshotLogRatio: 4,
       memoryLogMaxBytes: 256 << 20, snapshotTrailingEntries: 1024, requestTimeoutMs: 10_000,
     }, {
       disk: this.disk,

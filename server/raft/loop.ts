@@ -43,13 +43,14 @@ export interface RaftLoopOptions {
    * Take a snapshot and compact the log once this many entries were applied since the last one,
    * but no sooner than `snapshotIntervalMs` after it (as Nomad does). Past `snapshotMaxBytes` of
    * entries a snapshot comes regardless, to bound the log on disk and its replay after a restart.
-   * Either way the log since the last snapshot must have grown to that snapshot's size: a snapshot
-   * encodes and writes the whole state, so a large state is encoded rarely, and the work of all
-   * snapshots stays proportional to the work of the log.
+   * Either way the log since the last snapshot must have grown to `snapshotLogRatio` times that
+   * snapshot's size: a snapshot encodes and writes the whole state, so a large state is encoded
+   * rarely, and all snapshots together cost at most that fraction of the log's bytes.
    */
   snapshotThreshold: number;
   snapshotIntervalMs: number;
   snapshotMaxBytes: number;
+  snapshotLogRatio: number;
   /**
    * Entries held in memory past this many bytes are let go once applied (and, on a leader, held
    * by every follower): they stay on disk until a snapshot covers them. A follower that needs one
@@ -233,6 +234,10 @@ export class RaftLoop {
         this.stop();
         throw err;
       }
+      // A Ready whose entries were already on disk awaits nothing that lets other work in, and a
+      // backlog of committed entries is many Readies: without this, applying it would hold the
+      // event loop for seconds, and heartbeats waiting behind it would cost an election.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -298,7 +303,7 @@ export class RaftLoop {
 
   private snapshotDue(): boolean {
     if (this.node.needsSnapshot()) return true;
-    if (this.bytesSinceSnapshot < this.lastSnapshotBytes) return false;
+    if (this.bytesSinceSnapshot < this.opts.snapshotLogRatio * this.lastSnapshotBytes) return false;
     if (this.bytesSinceSnapshot >= this.opts.snapshotMaxBytes) return true;
     return this.applied - this.snapshotIndex >= this.opts.snapshotThreshold && Date.now() - this.lastSnapshotAt >= this.opts.snapshotIntervalMs;
   }

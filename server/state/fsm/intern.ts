@@ -59,7 +59,11 @@ function counts(m: Record<string, number>): Record<string, number> {
   return EMPTY_COUNTS;
 }
 
-function sharedMetrics(m: AllocMetric | CompactAllocMetric, nodes: (id: string) => Node | undefined): AllocMetric {
+/**
+ * Score tables name a dozen nodes per allocation: their ids come from the string pool, a hash
+ * lookup, rather than from the nodes table, a tree walk comparing ids.
+ */
+function sharedMetrics(m: AllocMetric | CompactAllocMetric): AllocMetric {
   if (m instanceof PackedAllocMetric) return m;
   return PackedAllocMetric.pack({
     ...m,
@@ -69,7 +73,7 @@ function sharedMetrics(m: AllocMetric | CompactAllocMetric, nodes: (id: string) 
     classExhausted: counts(m.classExhausted),
     dimensionExhausted: counts(m.dimensionExhausted),
     quotaExhausted: m.quotaExhausted.length === 0 ? NO_STRINGS : m.quotaExhausted,
-  } as AllocMetric | CompactAllocMetric, (id) => nodes(id)?.id ?? str(id));
+  } as AllocMetric | CompactAllocMetric, str);
 }
 
 function sharedEvent(e: TaskEvent): TaskEvent {
@@ -116,7 +120,7 @@ export function sharedAllocation(row: Allocation, job: Job, nodes: (id: string) 
     rescheduleTracker: row.rescheduleTracker.length === 0 ? NO_RESCHEDULES : row.rescheduleTracker,
     deploymentId: str(row.deploymentId),
     allocatedResources: sharedResources(row.allocatedResources),
-    metrics: sharedMetrics(row.metrics, nodes),
+    metrics: sharedMetrics(row.metrics),
     taskStates: sharedTaskStates(row.taskStates),
   };
 }
