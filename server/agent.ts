@@ -21,6 +21,7 @@ import { variablesService } from "./rpc/variables.js";
 import { allocationsService } from "./rpc/allocations.js";
 import { NodeAllocWatchHub } from "./rpc/alloc-watch.js";
 import { clientNodeService } from "./rpc/client-node.js";
+import { clientNodeServiceDefinition } from "./rpc/watch-frame.js";
 import { deploymentsService } from "./rpc/deployments.js";
 import { evaluationsService } from "./rpc/evaluations.js";
 import { eventsService } from "./rpc/events.js";
@@ -111,7 +112,7 @@ export class ServerAgent {
     this.grpcServer.addService(pb.EvaluationsService, evaluationsService(ctx, this.store));
     this.grpcServer.addService(pb.DeploymentsService, deploymentsService(ctx, { store: this.store, propose }));
     this.grpcServer.addService(pb.EventsService, eventsService(ctx, this.store));
-    this.grpcServer.addService(pb.ClientNodeService, clientNodeService(ctx, {
+    this.grpcServer.addService(clientNodeServiceDefinition, clientNodeService(ctx, {
       store: this.store, propose, leader: () => (this.leader.isActive ? this.leader : undefined), watches: this.watches,
     }));
   }

@@ -14,6 +14,7 @@ import type { ApplyResult, StateCommand, StateSnapshot, StateStore } from "../st
 import type { NodeAllocWatchHub } from "./alloc-watch.js";
 import type { ServerContext } from "./context.js";
 import { invalid, notFound, RpcError, toServiceError } from "./errors.js";
+import { Turns } from "./turns.js";
 import { AllocUpdateBatcher } from "./update-batcher.js";
 import { writable } from "../../shared/streams.js";
 
@@ -82,6 +83,8 @@ export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.
   const method = pb.ClientNodeService;
   const { store } = m;
   const batcher = new AllocUpdateBatcher(m.propose);
+  // Watch frames are built and sent 10 ms of them at a time (see turns.ts).
+  const frameTurns = new Turns(10);
   const servers = (): pb.ServerEndpoint[] => ctx.membership().voters.map((v) => ({ id: v.id, address: v.address, datacenter: ctx.self.datacenter }));
   const leaderAddress = (): string => {
     const leader = ctx.raft()?.status().leader ?? "";
@@ -165,21 +168,23 @@ export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.
         // The stream's first frame is complete; once one went out, the others are deltas.
         let complete = false;
         for (let first = true; !abort.signal.aborted; first = false) {
-          const changes = watcher.take();
-          // Woken by the timeout alone: nothing changed.
-          if (!first && changes !== "full" && changes.size === 0) {
-            await watcher.wait(WATCH_RECHECK_MS, abort.signal);
-            continue;
-          }
-          const snap = store.snapshot();
-          const frame = complete && changes !== "full"
-            ? deltaFrame(snap, nodeId, since, changes)
-            : completeFrame(snap, nodeId, since, complete);
-          if (frame !== undefined) {
-            if (!call.write(frame)) await writable(call, abort.signal);
+          // Changes are taken, read and sent in one turn, so that none applied in between is
+          // counted as sent (`since`) without having been looked at.
+          const sent = await frameTurns.run((): boolean | undefined => {
+            if (abort.signal.aborted) return undefined;
+            const changes = watcher.take();
+            // Woken by the timeout alone: nothing changed.
+            if (!first && changes !== "full" && changes.size === 0) return undefined;
+            const snap = store.snapshot();
+            const frame = complete && changes !== "full"
+              ? deltaFrame(snap, nodeId, since, changes)
+              : completeFrame(snap, nodeId, since, complete);
+            if (frame === undefined) return undefined;
             since = Math.max(since, snap.index);
             complete = true;
-          }
+            return call.write(frame);
+          });
+          if (sent === false) await writable(call, abort.signal);
           await watcher.wait(WATCH_RECHECK_MS, abort.signal);
         }
       };
