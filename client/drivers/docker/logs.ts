@@ -42,23 +42,34 @@ export class LogFollower {
     this.stream = stream;
     if (this.stopped) return this.stop();
     const fds = { out: openSync(files.stdoutPath, "a"), err: openSync(files.stderrPath, "a") };
-    const demux = new FrameReader();
+    let cursorNow = cursor;
+    const copy = (demux: FrameReader, chunk: Buffer) => {
+      let last: string | undefined;
+      for (const frame of demux.push(chunk)) {
+        const space = frame.payload.indexOf(0x20);
+        last = frame.payload.subarray(0, space).toString();
+        writeSync(frame.stream === 2 ? fds.err : fds.out, frame.payload.subarray(space + 1));
+      }
+      // Synchronously after the lines themselves, so the cursor never runs ahead of the files.
+      if (last !== undefined) {
+        writeFileSync(files.cursorPath, last);
+        cursorNow = last;
+      }
+    };
     try {
+      const demux = new FrameReader();
       await new Promise<void>((resolve, reject) => {
-        stream.on("data", (chunk: Buffer) => {
-          let last: string | undefined;
-          for (const frame of demux.push(chunk)) {
-            const space = frame.payload.indexOf(0x20);
-            last = frame.payload.subarray(0, space).toString();
-            writeSync(frame.stream === 2 ? fds.err : fds.out, frame.payload.subarray(space + 1));
-          }
-          // Synchronously after the lines themselves, so the cursor never runs ahead of the files.
-          if (last !== undefined) writeFileSync(files.cursorPath, last);
-        });
+        stream.on("data", (chunk: Buffer) => copy(demux, chunk));
         stream.on("end", resolve);
         stream.on("close", resolve);
         stream.on("error", reject);
       });
+      // A followed log can end before the daemon has handed over the container's last lines
+      // (seen on a loaded machine: a task's final line missing): read once more from the cursor.
+      if (!this.stopped) {
+        const rest = await container.logs({ follow: false, stdout: true, stderr: true, timestamps: true, ...(cursorNow !== undefined ? { since: sinceAfter(cursorNow) } : {}) });
+        copy(new FrameReader(), rest);
+      }
     } finally {
       closeSync(fds.out);
       closeSync(fds.err);
