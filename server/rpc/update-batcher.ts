@@ -5,8 +5,15 @@ import type { AllocClientUpdate, Evaluation } from "../../shared/model/index.js"
 import type { ApplyResult, StateCommand } from "../state/index.js";
 
 export const ALLOC_UPDATE_BATCH_MS = 50;
+/**
+ * A batch this large is committed at once: after a pause (an election, a stall) thousands of
+ * clients report together, and one entry of tens of thousands of updates held every server for
+ * seconds to encode and apply it, long enough to cost the next election. About half a megabyte.
+ */
+export const MAX_UPDATES_PER_BATCH = 1000;
 
 interface Pending {
+  timer: NodeJS.Timeout;
   updates: AllocClientUpdate[];
   evals: Evaluation[];
   waiters: { resolve: (index: number) => void; reject: (err: unknown) => void }[];
@@ -20,19 +27,21 @@ export class AllocUpdateBatcher {
   /** Resolves with the Raft index at which the batch holding these updates committed. */
   add(updates: AllocClientUpdate[], evals: Evaluation[]): Promise<number> {
     if (!this.pending) {
-      this.pending = { updates: [], evals: [], waiters: [] };
-      setTimeout(() => this.flush(), ALLOC_UPDATE_BATCH_MS);
+      this.pending = { timer: setTimeout(() => this.flush(), ALLOC_UPDATE_BATCH_MS), updates: [], evals: [], waiters: [] };
     }
     const batch = this.pending;
     batch.updates.push(...updates);
     batch.evals.push(...evals);
-    return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    const committed = new Promise<number>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    if (batch.updates.length >= MAX_UPDATES_PER_BATCH) this.flush();
+    return committed;
   }
 
   private flush(): void {
     const batch = this.pending;
     this.pending = undefined;
     if (!batch) return;
+    clearTimeout(batch.timer);
     this.propose({ type: "alloc.clientUpdate", updates: batch.updates, evals: batch.evals }).then(
       ({ index, result }) => {
         const r = result as ApplyResult;
