@@ -23,11 +23,6 @@ export class Turns {
     });
   }
 
-  /** Callers waiting for their turn. */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;

@@ -28,7 +28,7 @@ let writer = new BinaryWriter();
 /** A writer grown past this for one large frame is let go rather than kept at that size. */
 const KEPT_WRITER_BYTES = 1 << 20;
 
-/** The same bytes a decoder reads as the generated encoder's, in the same field order but for each allocation's job. */
+/** A frame as the generated encoder writes it, except that each allocation's job comes last in it, as bytes encoded once per job. */
 export function encodeWatchFrame(frame: pb.ClientNodeWatchAllocationsResponse): Buffer {
   const w = writer;
   let bytes: Uint8Array;
