@@ -635,7 +635,7 @@ function rebuild(rows: PrimaryRows): StateData {
     jobCounts: sorted([...counts.entries()]),
     nodes: sorted(rows.nodes.map((n) => [n.id, n])),
     allocs: sorted(allocs.map((a) => [allocKey(a.id), a])),
-    allocsByNode: PIndex.from(allocs.map((a) => [a.nodeId, a.id, a])),
+    allocsByNode: PIndex.from(allocs.map((a) => [a.nodeId, a.id, a.id])),
     nodeUsage: sorted(nodeUsages(rows.nodeAllocsIndex, allocs, latestIndex)),
     allocsByJob: PIndex.from(allocs.map((a) => [key(a.namespace, a.jobId), a.id, a.id])),
     allocsByEval: PIndex.from(allocs.filter((a) => a.evalId !== "").map((a) => [a.evalId, a.id, a.id])),

@@ -124,7 +124,7 @@ export class StateSnapshot {
   }
 
   allocsByNode(nodeId: string): Allocation[] {
-    return this.data.allocsByNode.values(nodeId);
+    return lookup(this.data.allocsByNode.values(nodeId), this.data.allocs, allocKey);
   }
 
   allocsByJob(namespace: string, jobId: string): Allocation[] {

@@ -22,8 +22,11 @@ export interface StateData {
   readonly jobCounts: PMap<JobCounts>;
   readonly nodes: PMap<Node>;
   readonly allocs: PMap<Allocation>;
-  /** node id → alloc id → the allocation row itself, not its id: the scheduler reads a node's allocations all the time. */
-  readonly allocsByNode: PIndex<Allocation>;
+  /**
+   * node id → alloc id → alloc id. Ids, not rows: a client's status report then leaves the index
+   * as it is, where a row would be written into its node's group on every report.
+   */
+  readonly allocsByNode: PIndex<string>;
   /** Node id → what its live allocations take together; the scheduler and plan applier read it per check. */
   readonly nodeUsage: PMap<NodeAllocUsage>;
   /** (namespace, job id) → alloc id → alloc id. */

@@ -258,8 +258,10 @@ export class Txn {
       if (existing !== undefined && !isAllocTerminal(existing)) this.adjustNodeUsage(existing.nodeId, existing, -1);
       if (!isAllocTerminal(alloc)) this.adjustNodeUsage(alloc.nodeId, alloc, 1);
     }
-    if (moved) this.removeFromIndex("allocsByNode", existing.nodeId, id);
-    this.addToIndex("allocsByNode", alloc.nodeId, id, alloc);
+    if (existing === undefined || moved) {
+      if (existing !== undefined) this.removeFromIndex("allocsByNode", existing.nodeId, id);
+      this.addToIndex("allocsByNode", alloc.nodeId, id, id);
+    }
     const jobMoved = existing !== undefined && (existing.namespace !== alloc.namespace || existing.jobId !== alloc.jobId);
     if (existing === undefined || jobMoved) {
       if (existing !== undefined) this.removeFromIndex("allocsByJob", key(existing.namespace, existing.jobId), id);

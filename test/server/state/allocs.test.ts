@@ -63,6 +63,19 @@ test("client updates change only what the client owns", (t) => {
   t.is(h.snap.job("default", "web")?.status, "running");
 });
 
+
+test("a client's report leaves the node index as it is, and the node's allocations read the new row", (t) => {
+  const h = new Harness();
+  const web = registered(h);
+  h.apply({ type: "alloc.upsert", allocs: [allocation("a1", web, "n1"), allocation("a2", web, "n1")] });
+  const before = h.snap.data.allocsByNode;
+  h.apply({
+    type: "alloc.clientUpdate",
+    updates: [{ allocId: "a2", clientStatus: "running", clientDescription: "Tasks are running", taskStates: { server: running }, modifyTimeMs: 99 }],
+  });
+  t.is(h.snap.data.allocsByNode, before, "the index was not rewritten");
+  t.deepEqual(h.snap.allocsByNode("n1").map((a) => [a.id, a.clientStatus]), [["a1", "pending"], ["a2", "running"]]);
+});
 test("a scheduler's in-place update keeps the client's status and task states", (t) => {
   const h = new Harness();
   const web = registered(h);
