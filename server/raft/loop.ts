@@ -9,7 +9,7 @@
 import { UserError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
 import {
-  decodeMembership, encodeMembership, MemoryStorage, RaftNode, snapshotBytes, snapshotChunks,
+  decodeMembership, encodeMembership, LogArena, MemoryStorage, RaftNode, snapshotBytes, snapshotChunks,
   type Entry, type HardState, type Membership, type MembershipChange, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot,
 } from "./core/index.js";
 import type { RaftDiskStorage, SnapshotWriter } from "./storage.js";
@@ -162,7 +162,8 @@ export class RaftLoop {
   static async start(opts: RaftLoopOptions, modules: RaftLoopModules): Promise<RaftLoop> {
     const stored = await modules.disk.load();
     if (stored.snapshot) await modules.fsm.restore(snapshotChunks(stored.snapshot.data));
-    const memory = new MemoryStorage();
+    // A release lets go of half the log held (see releaseLog): keep that much for reuse.
+    const memory = new MemoryStorage({ arena: new LogArena(opts.memoryLogMaxBytes / 2 + (16 << 20)) });
     if (stored.snapshot) memory.applySnapshot(stored.snapshot);
     memory.append(stored.entries);
     if (stored.hardState) memory.setHardState(stored.hardState);

@@ -27,7 +27,9 @@ export function messageToWire(clusterId: string, fromAddress: string, m: Message
           $case: "append",
           append: {
             prevLogIndex: m.prevLogIndex, prevLogTerm: m.prevLogTerm, leaderCommit: m.commit, seq: m.seq,
-            entries: m.entries.map((e) => ({ index: e.index, term: e.term, type: ENTRY_TYPE_TO_WIRE[e.type], data: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength) })),
+            // A copy: the message may wait in the stream's queue after the log has reused the
+            // memory its entries were read from (see core/logArena.ts).
+            entries: m.entries.map((e) => ({ index: e.index, term: e.term, type: ENTRY_TYPE_TO_WIRE[e.type], data: Buffer.from(e.data) })),
           },
         },
       };

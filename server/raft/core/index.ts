@@ -15,6 +15,7 @@
 export type * from "./types.js";
 export { RaftNode } from "./raft.js";
 export { MemoryStorage, type MemoryStorageOptions } from "./memoryStorage.js";
+export { LogArena } from "./logArena.js";
 export { applyChange, decodeMembership, encodeMembership, isMembership, isVoter, quorum, tryDecodeMembership } from "./membership.js";
 export { defaultRaftOptions, validateRaftOptions } from "./options.js";
 export { RaftError } from "./errors.js";

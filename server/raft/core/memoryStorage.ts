@@ -3,6 +3,7 @@
 // snapshot's index and term, so term(snapshotIndex) needs no special case.
 
 import { RaftError } from "./errors.js";
+import type { LogArena } from "./logArena.js";
 import { cloneMembership } from "./membership.js";
 import type { Entry, HardState, LogStorage, Membership, Snapshot } from "./types.js";
 
@@ -12,6 +13,12 @@ export interface MemoryStorageOptions {
   /** Membership before any snapshot or config entry (the bootstrap configuration). */
   membership?: Membership;
   hardState?: HardState;
+  /**
+   * Where appended entries' data is copied to be held (see logArena.ts); without one, entries
+   * are held as given. With one, data read from the log is valid only until it is compacted
+   * away: whoever keeps it longer (a message waiting to be sent) keeps a copy.
+   */
+  arena?: LogArena;
 }
 
 export class MemoryStorage implements LogStorage {
@@ -22,8 +29,10 @@ export class MemoryStorage implements LogStorage {
   private ents: Entry[];
   /** Bytes of entry data held. */
   private held = 0;
+  private readonly arena: LogArena | undefined;
 
   constructor(opts: MemoryStorageOptions = {}) {
+    this.arena = opts.arena;
     this.bootstrap = cloneMembership(opts.membership ?? { voters: [] });
     this.hard = opts.hardState ? { ...opts.hardState } : { term: 0, vote: "", commit: 0 };
     this.ents = [{ index: 0, term: 0, type: "noop", data: empty }];
@@ -95,7 +104,7 @@ export class MemoryStorage implements LogStorage {
     this.ents.length = keep;
     for (let i = skip; i < entries.length; i++) {
       const entry = entries[i] as Entry;
-      this.ents.push(entry);
+      this.ents.push(this.arena === undefined ? entry : { ...entry, data: this.arena.copy(entry.index, entry.data) });
       this.held += entry.data.length;
     }
   }
@@ -110,6 +119,8 @@ export class MemoryStorage implements LogStorage {
     this.snap = snapshot;
     this.ents = [{ index: snapshot.meta.index, term: snapshot.meta.term, type: "noop", data: empty }];
     this.held = 0;
+    // Entries taken out before may not have been applied yet (the same Ready): their data stays.
+    this.arena?.reset();
     return true;
   }
 
@@ -145,5 +156,6 @@ export class MemoryStorage implements LogStorage {
     const head = kept[0] as Entry;
     kept[0] = { index: head.index, term: head.term, type: "noop", data: empty };
     this.ents = kept;
+    this.arena?.releaseThrough(index);
   }
 }
