@@ -22,17 +22,25 @@ export class LogArena {
   private readonly spare: Chunk[] = [];
 
   /**
-   * @param spareBytes how much of the chunks emptied by a release to keep for reuse: as much as
-   *   the log grows between two releases, or each release is followed by new chunks again.
+   * @param capacityBytes chunks made up front and kept for reuse: as much as the log holds at
+   *   most in the normal course, so that it never allocates while it runs. Made at the start, they
+   *   cost a few collections of a heap that is still empty, and memory only once written to.
+   *   A log that grows beyond gets more chunks, and lets them go again once emptied.
    */
-  constructor(private readonly spareBytes: number, private readonly chunkBytes = 16 << 20) {}
+  constructor(private readonly capacityBytes: number, private readonly chunkBytes = 16 << 20) {
+    for (let n = Math.floor(capacityBytes / chunkBytes); n > 0; n--) this.spare.push(this.newChunk());
+  }
+
+  private newChunk(): Chunk {
+    return { bytes: new Uint8Array(this.chunkBytes), used: 0, last: 0 };
+  }
 
   /** The entry's data copied into a chunk; data larger than a quarter of a chunk keeps a buffer of its own. */
   copy(index: number, data: Uint8Array): Uint8Array {
     if (data.length === 0 || data.length > this.chunkBytes / 4) return data;
     let chunk = this.filled[this.filled.length - 1];
     if (chunk === undefined || chunk.used + data.length > chunk.bytes.length) {
-      chunk = this.spare.pop() ?? { bytes: new Uint8Array(this.chunkBytes), used: 0, last: 0 };
+      chunk = this.spare.pop() ?? this.newChunk();
       chunk.used = 0;
       chunk.last = 0;
       this.filled.push(chunk);
@@ -51,7 +59,7 @@ export class LogArena {
   releaseThrough(index: number): void {
     while (this.filled.length > 0 && (this.filled[0] as Chunk).last <= index) {
       const chunk = this.filled.shift() as Chunk;
-      if ((this.spare.length + 1) * this.chunkBytes <= this.spareBytes) this.spare.push(chunk);
+      if ((this.filled.length + this.spare.length + 1) * this.chunkBytes <= this.capacityBytes) this.spare.push(chunk);
     }
   }
 

@@ -21,6 +21,7 @@ function entry(index: number, length: number, version = 0, term = 1): Entry {
 
 test("held data is a copy in a chunk, and a chunk whose entries are all compacted is used again", (t) => {
   const arena = new LogArena(4 * CHUNK, CHUNK);
+  t.is(arena.heldBytes(), 4 * CHUNK, "made up front");
   const log = new MemoryStorage({ arena });
   const given = [entry(1, 200), entry(2, 200), entry(3, 200), entry(4, 200), entry(5, 200), entry(6, 200)];
   log.append(given);
@@ -37,6 +38,15 @@ test("held data is a copy in a chunk, and a chunk whose entries are all compacte
   t.not(log.entries(9, 10)[0]?.data.buffer, first);
   t.is(log.entries(10, 11)[0]?.data.buffer, first, "then the emptied first chunk is used again, not a new one");
   t.deepEqual([...(log.entries(6, 7)[0]?.data ?? [])], [...dataOf(6, 0, 200)]);
+  t.is(arena.heldBytes(), 4 * CHUNK, "the chunks made up front, no more");
+});
+
+test("a log that outgrows the arena gets more chunks, and lets them go once they are emptied", (t) => {
+  const arena = new LogArena(2 * CHUNK, CHUNK);
+  const log = new MemoryStorage({ arena });
+  for (let i = 1; i <= 20; i++) log.append([entry(i, 200)]);
+  t.is(arena.heldBytes(), 4 * CHUNK, "two more than made up front");
+  log.compact(20);
   t.is(arena.heldBytes(), 2 * CHUNK);
 });
 

@@ -27,7 +27,7 @@ interface Peer {
 
 const loopOptions = (id: string): RaftLoopOptions => ({
   id, tickMs: 10, electionTicks: 15, heartbeatTicks: 3, maxAppendBytes: 1 << 20, maxInflightAppends: 64,
-  snapshotThreshold: 40, snapshotIntervalMs: 0, snapshotMaxBytes: 1 << 30, snapshotLogRatio: 1, memoryLogMaxBytes: 1 << 30,
+  snapshotThreshold: 40, snapshotIntervalMs: 0, snapshotMaxBytes: 1 << 30, snapshotLogRatio: 1, memoryLogMaxBytes: 64 << 20,
   snapshotTrailingEntries: 5, requestTimeoutMs: 5000,
 });
 
