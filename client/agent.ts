@@ -222,7 +222,7 @@ export class ClientAgent {
   }
 
   private async sendUpdates(updates: AllocClientUpdate[]): Promise<void> {
-    await this.servers.callLeader(pb.ClientNodeService.updateAllocations, {
+    await this.servers.report({
       nodeId: this.identity.id, secretId: this.identity.secretId, updates: updates.map(allocClientUpdateToWire),
     });
   }

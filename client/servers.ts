@@ -1,8 +1,11 @@
 // The client's line to the servers: unary calls that move on to the next server when one does
-// not answer (every client call is safe to repeat), and the allocation watch stream.
+// not answer (every client call is safe to repeat), the allocation watch stream, and the stream
+// of status reports to the leader.
 
 import * as grpc from "@grpc/grpc-js";
+import * as pb from "../proto/index.js";
 import { SERVER_CHANNEL_OPTIONS } from "../shared/api/channel.js";
+import { ReportStream } from "./report-stream.js";
 
 const CALL_TIMEOUT_MS = 10_000;
 
@@ -21,6 +24,7 @@ export class ServerPool {
   private preferred = 0;
   /** The leader as the servers last named it; undefined during elections and after it failed. */
   private leader: string | undefined;
+  private reports: { address: string; stream: ReportStream } | undefined;
 
   constructor(addresses: readonly string[]) {
     if (addresses.length === 0) throw new Error("a client needs at least one server address");
@@ -102,7 +106,30 @@ export class ServerPool {
     return this.call(method, request);
   }
 
+  /**
+   * Status reports: on a stream to the leader when it is known, else, or when that stream fails
+   * for want of a leader, as a call like any other (which a follower forwards).
+   */
+  async report(request: pb.ClientNodeUpdateAllocationsRequest): Promise<pb.ClientNodeUpdateAllocationsResponse> {
+    const leader = this.leader;
+    if (leader !== undefined) {
+      if (this.reports?.address !== leader) {
+        this.reports?.stream.close();
+        this.reports = { address: leader, stream: new ReportStream(this.channel(leader), CALL_TIMEOUT_MS) };
+      }
+      try {
+        return await this.reports.stream.send(request);
+      } catch (err) {
+        if (!unreachable(err)) throw err;
+        if (this.leader === leader) this.leader = undefined;
+      }
+    }
+    return this.callLeader(pb.ClientNodeService.updateAllocations, request);
+  }
+
   close(): void {
+    this.reports?.stream.close();
+    this.reports = undefined;
     for (const c of this.channels.values()) c.close();
     this.channels.clear();
   }

@@ -6,7 +6,8 @@ import test from "ava";
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../proto/index.js";
 import type { Job, UpdateStrategy } from "../shared/model/index.js";
-import { jobToWire } from "../shared/wire/index.js";
+import { allocClientUpdateToWire, jobToWire } from "../shared/wire/index.js";
+import { ReportStream } from "../client/report-stream.js";
 import type { ApiClient } from "../shared/api/client.js";
 import { TestCluster, waitFor } from "../test/support/cluster.js";
 import { group, job, task } from "../test/support/model.js";
@@ -194,6 +195,48 @@ test.serial("the event stream delivers a job's registration, its evaluation and 
   // A subscriber that reconnects from an index gets what it missed.
   const replay = await collect(res.meta?.index ? res.meta.index - 1 : 1, (es) => es.some((e) => e.type === "JobRegistered"));
   t.true(replay.some((e) => e.key === "web"));
+});
+
+test.serial("status reports on a stream to the leader are answered in order once committed; a follower or a wrong secret ends the stream", async (t) => {
+  const { cluster, client, fleet } = await start(t, [spec("n1")]);
+  await register(client, mockJob("web", 1));
+  const [alloc] = await waitFor("1 running", 10_000, async () => {
+    const list = running(await allocs(client, "web"));
+    return list.length === 1 ? list : undefined;
+  });
+  const node = fleet.node("n1");
+  const leader = await cluster.waitForLeader();
+  const follower = cluster.servers.find((s) => s !== leader) as (typeof cluster.servers)[number];
+  const channel = (address: string) => {
+    const c = new grpc.Client(address, grpc.credentials.createInsecure());
+    t.teardown(async () => c.close());
+    return c;
+  };
+  const report = (description: string, secretId = node.secretId) => ({
+    nodeId: node.id, secretId,
+    updates: [allocClientUpdateToWire({ allocId: alloc?.id ?? "", clientStatus: "running", clientDescription: description, taskStates: {}, modifyTimeMs: Date.now() })],
+  });
+
+  const toLeader = new ReportStream(channel(leader.address), 10_000);
+  t.teardown(async () => toLeader.close());
+  const answers = await Promise.all([toLeader.send(report("first")), toLeader.send(report("second")), toLeader.send(report("third"))]);
+  t.true(answers.every((a, i) => a.index > 0 && a.index >= (answers[i - 1]?.index ?? 0)), JSON.stringify(answers));
+  const stored = await client.call(pb.AllocationsService.get, { allocId: alloc?.id ?? "" }, "read");
+  t.is(stored.allocation?.clientDescription, "third");
+
+  const toFollower = new ReportStream(channel(follower.address), 10_000);
+  const refused = await t.throwsAsync(toFollower.send(report("via a follower")));
+  t.is((refused as grpc.ServiceError).code, grpc.status.UNAVAILABLE);
+  t.regex(refused?.message ?? "", /not the leader; the leader is /);
+
+  const toLeaderAgain = new ReportStream(channel(leader.address), 10_000);
+  t.teardown(async () => toLeaderAgain.close());
+  const denied = await t.throwsAsync(toLeaderAgain.send(report("wrong secret", "not-the-secret")));
+  t.is((denied as grpc.ServiceError).code, grpc.status.PERMISSION_DENIED);
+  // The failed stream is gone; the next report opens a new one.
+  t.true((await toLeaderAgain.send(report("fourth"))).index >= (answers[2]?.index ?? 0));
+  const after = await client.call(pb.AllocationsService.get, { allocId: alloc?.id ?? "" }, "read");
+  t.is(after.allocation?.clientDescription, "fourth");
 });
 
 test.serial("unknown ids get a clear not-found error and bad requests are rejected", async (t) => {

@@ -543,6 +543,11 @@ export class RaftLoop {
     this.kick();
   }
 
+  /** The leader as of the last Ready, "" while none is known: cheap, unlike status(). */
+  leaderId(): NodeId {
+    return this.lastLeader;
+  }
+
   status(): RaftStatus & { applied: number; lastContactMs: number; lastSnapshotIndex: number; logBytesInMemory: number } {
     const status = this.node.status();
     const lastContactMs = status.role === "leader" ? 0 : Date.now() - this.lastLeaderContact;

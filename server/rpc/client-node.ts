@@ -87,13 +87,40 @@ export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.
   const frameTurns = new Turns(10);
   const servers = (): pb.ServerEndpoint[] => ctx.membership().voters.map((v) => ({ id: v.id, address: v.address, datacenter: ctx.self.datacenter }));
   const leaderAddress = (): string => {
-    const leader = ctx.raft()?.status().leader ?? "";
+    const leader = ctx.raft()?.leaderId() ?? "";
     return ctx.membership().voters.find((v) => v.id === leader)?.address ?? "";
   };
   const applied = (result: unknown): void => {
     const r = result as ApplyResult;
     if (!r.ok) throw invalid(r.error);
   };
+
+  /** A client's reports, checked against the state and committed with others (see update-batcher.ts). */
+  async function acceptUpdates(req: pb.ClientNodeUpdateAllocationsRequest): Promise<pb.ClientNodeUpdateAllocationsResponse> {
+    const snap = store.snapshot();
+    authenticate(snap, req.nodeId, req.secretId);
+    const updates: AllocClientUpdate[] = [];
+    const evals = new Map<string, Evaluation>();
+    for (const wire of req.updates) {
+      let update: AllocClientUpdate;
+      try {
+        update = allocClientUpdateFromWire(wire);
+      } catch (err) {
+        throw invalid(`malformed allocation update: ${(err as Error).message}`);
+      }
+      const alloc = snap.alloc(update.allocId);
+      if (!alloc) continue;
+      if (alloc.nodeId !== req.nodeId) throw new RpcError(grpc.status.PERMISSION_DENIED, `allocation "${alloc.id}" does not run on node "${req.nodeId}"`);
+      updates.push(update);
+      // A failed allocation may be rescheduled: let the scheduler look at its job.
+      if (update.clientStatus === "failed" && alloc.clientStatus !== "failed") {
+        const job = snap.job(alloc.namespace, alloc.jobId);
+        if (job && !job.stop) evals.set(`${job.namespace}/${job.id}`, newEval(job, "alloc-failure"));
+      }
+    }
+    if (updates.length === 0) return { index: snap.index };
+    return { index: await batcher.add(updates, [...evals.values()]) };
+  }
 
   return {
     register: f.unary("leader-write", method.register, async (req) => {
@@ -193,31 +220,31 @@ export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.
       });
     },
 
-    updateAllocations: f.unary("leader-write", method.updateAllocations, async (req) => {
-      const snap = store.snapshot();
-      authenticate(snap, req.nodeId, req.secretId);
-      const updates: AllocClientUpdate[] = [];
-      const evals = new Map<string, Evaluation>();
-      for (const wire of req.updates) {
-        let update: AllocClientUpdate;
-        try {
-          update = allocClientUpdateFromWire(wire);
-        } catch (err) {
-          throw invalid(`malformed allocation update: ${(err as Error).message}`);
-        }
-        const alloc = snap.alloc(update.allocId);
-        if (!alloc) continue;
-        if (alloc.nodeId !== req.nodeId) throw new RpcError(grpc.status.PERMISSION_DENIED, `allocation "${alloc.id}" does not run on node "${req.nodeId}"`);
-        updates.push(update);
-        // A failed allocation may be rescheduled: let the scheduler look at its job.
-        if (update.clientStatus === "failed" && alloc.clientStatus !== "failed") {
-          const job = snap.job(alloc.namespace, alloc.jobId);
-          if (job && !job.stop) evals.set(`${job.namespace}/${job.id}`, newEval(job, "alloc-failure"));
-        }
-      }
-      if (updates.length === 0) return { index: snap.index };
-      return { index: await batcher.add(updates, [...evals.values()]) };
-    }),
+    updateAllocations: f.unary("leader-write", method.updateAllocations, acceptUpdates),
+
+    reportAllocations: (call) => {
+      // Answers go out in the order the requests came in, each once its updates are committed.
+      let answered: Promise<void> = Promise.resolve();
+      let failed = false;
+      const fail = (err: unknown): void => {
+        if (failed) return;
+        failed = true;
+        call.emit("error", Object.assign(new Error("report failed"), toServiceError(err, ctx.logger)));
+      };
+      call.on("data", (req: pb.ClientNodeUpdateAllocationsRequest) => {
+        if (failed) return;
+        const leader = ctx.raft()?.leaderId() ?? "";
+        const answer = leader === ctx.self.id ? acceptUpdates(req) : Promise.reject(new NotLeaderError(leader));
+        // Rejections are taken in turn below; this only keeps one from counting as unhandled.
+        answer.catch(() => undefined);
+        answered = answered.then(() => answer).then((res) => {
+          if (!failed) call.write(res);
+        }, fail);
+      });
+      call.on("end", () => void answered.then(() => {
+        if (!failed) call.end();
+      }));
+    },
 
     getAllocations: f.unary("local", method.getAllocations, async (req) => {
       const snap = store.snapshot();

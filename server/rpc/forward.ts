@@ -43,7 +43,7 @@ export class Forwarder {
   /** The current leader's id, waiting for an election to end (until `deadline`). */
   private async leader(deadline: number): Promise<NodeId> {
     for (;;) {
-      const leader = this.modules.raft()?.status().leader ?? "";
+      const leader = this.modules.raft()?.leaderId() ?? "";
       if (leader !== "") return leader;
       if (Date.now() >= deadline) throw new NoLeaderError();
       await new Promise((r) => setTimeout(r, 10));

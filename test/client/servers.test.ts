@@ -14,6 +14,7 @@ async function fakeServer(t: { teardown(fn: () => void): void }) {
     },
     watchAllocations: (call) => call.end(),
     updateAllocations: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
+    reportAllocations: (call) => call.end(),
     getAllocations: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
   } satisfies pb.ClientNodeServer);
   const port = await new Promise<number>((resolve, reject) =>

@@ -123,6 +123,8 @@ class FakeServer {
   readonly heartbeats = new Map<string, number>();
   readonly updates: pb.AllocClientUpdate[] = [];
   updateRequests = 0;
+  /** Of those, the ones that came on a report stream. */
+  streamedRequests = 0;
   readonly watches: { nodeId: string; minIndex: number; call: grpc.ServerWritableStream<pb.ClientNodeWatchAllocationsRequest, pb.ClientNodeWatchAllocationsResponse> }[] = [];
   private readonly server = new grpc.Server();
   address = "";
@@ -146,6 +148,15 @@ class FakeServer {
         fake.updates.push(...call.request.updates);
         fake.updateRequests++;
         cb(null, { index: 1 });
+      },
+      reportAllocations: (call) => {
+        call.on("data", (req: pb.ClientNodeUpdateAllocationsRequest) => {
+          fake.updates.push(...req.updates);
+          fake.updateRequests++;
+          fake.streamedRequests++;
+          call.write({ index: 1 });
+        });
+        call.on("end", () => call.end());
       },
       getAllocations: (_call, cb) => cb(null, { allocations: [], index: 1 }),
     } satisfies pb.ClientNodeServer);
@@ -320,6 +331,7 @@ test("heartbeats and status reports go to the leader the servers name; watches s
   watch?.call.write(frame(3, [alloc("x1")]));
   await fleet.waitForRunning(1, 5_000);
   t.is(leader.updates.length, 1);
+  t.is(leader.streamedRequests, 1, "on the node's report stream to the leader");
   t.is(fakes[0]?.updateRequests, 0);
 
   // The leader goes away: the fleet falls back to the other servers.
@@ -330,4 +342,8 @@ test("heartbeats and status reports go to the leader the servers name; watches s
   for (const f of alive) f.leaderAddress = "";
   await waitFor("node c heartbeating a remaining server", 5_000, async () => alive.some((f, i) => hb(f) > (c0[i] ?? 0)) || undefined);
   t.is(fleet.leaderAddress, undefined);
+  // With no leader known, a report is a call to the node's server (which would forward it).
+  watch?.call.write(delta(4, [alloc("x2")]));
+  await fleet.waitForRunning(2, 5_000);
+  t.deepEqual(alive.map((f) => [f.updates.length, f.streamedRequests]), [[1, 0], [0, 0]]);
 });

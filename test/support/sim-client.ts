@@ -12,6 +12,7 @@ import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "../../proto/index.js";
 import { packageVersion } from "../../cli/commands/version.js";
+import { ReportStream } from "../../client/report-stream.js";
 import { SERVER_CHANNEL_OPTIONS } from "../../shared/api/channel.js";
 import { isServiceError } from "../../shared/api/retry.js";
 import type {
@@ -371,6 +372,8 @@ class SimClient {
   readonly pending = new Map<string, AllocClientUpdate>();
   updateInFlight = false;
   updateRetryAt = 0;
+  /** The node's stream of status reports, to the server it was opened to (the leader then). */
+  reports: { server: number; stream: ReportStream } | undefined;
 
   constructor(readonly node: Node, server: number) {
     this.server = server;
@@ -545,7 +548,10 @@ export class SimFleet {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    for (const c of this.clients) this.closeWatch(c);
+    for (const c of this.clients) {
+      this.closeWatch(c);
+      c.reports?.stream.close();
+    }
     for (const check of [...this.waiters]) check();
     for (const channel of this.channels) channel.close();
   }
@@ -610,6 +616,20 @@ export class SimFleet {
           if (typeof leaderAddress === "string") this.learnLeader(leaderAddress);
           resolve(res as Res);
         });
+    });
+  }
+
+  /** A status report: on the node's stream to the leader when one is known, as a client agent sends it; else a call. */
+  private sendReport(c: SimClient, request: pb.ClientNodeUpdateAllocationsRequest): Promise<pb.ClientNodeUpdateAllocationsResponse> {
+    const leader = this.leader;
+    if (leader === undefined) return this.unary(c, pb.ClientNodeService.updateAllocations, request);
+    if (c.reports?.server !== leader) {
+      c.reports?.stream.close();
+      c.reports = { server: leader, stream: new ReportStream(this.channels[leader] as grpc.Client, this.opts.requestTimeoutMs) };
+    }
+    return c.reports.stream.send(request).catch((err: unknown) => {
+      if (this.leader === leader) this.leader = undefined;
+      throw err;
     });
   }
 
@@ -830,7 +850,7 @@ export class SimFleet {
     c.updateInFlight = true;
     this.inflightUpdates++;
     const request = { nodeId: c.node.id, secretId: c.node.secretId, updates: updates.map(allocClientUpdateToWire) };
-    this.unary(c, pb.ClientNodeService.updateAllocations, request)
+    this.sendReport(c, request)
       .then(() => {
         this.counts.updateRequests++;
         this.counts.acked += updates.length;
