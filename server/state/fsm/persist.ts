@@ -25,7 +25,7 @@ import {
   NO_ALLOC_USAGE, withAllocUsage, type Allocation, type Deployment, type Evaluation, type Job, type JobSummary, type Node, type NodeAllocUsage,
 } from "../../../shared/model/index.js";
 import { StateRestoreError } from "../errors.js";
-import { allocRow, sharedAllocation } from "./intern.js";
+import { allocRow, nodeRow, sharedAllocation } from "./intern.js";
 import { allocKey, key, pad } from "./keys.js";
 import { PIndex } from "./pindex.js";
 import { PMap } from "./pmap.js";
@@ -485,7 +485,7 @@ class V2Reader {
       case "stable": rows.stableVersions.push(tuple(value, what, ["string", "string", "number"]) as [string, string, number]); break;
       case "summary": rows.jobSummaries.push(row<JobSummary>(value, what, ["jobId", "namespace"])); break;
       case "node": {
-        const n = row<Node>(value, what, ["id"]);
+        const n = nodeRow(row<Node>(value, what, ["id"]));
         rows.nodes.push(n);
         this.nodesById.set(n.id, n);
         break;

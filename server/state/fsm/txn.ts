@@ -10,7 +10,7 @@ import {
   type TaskGroupSummary,
 } from "../../../shared/model/index.js";
 import { jobSpecEqual } from "./equal.js";
-import { allocRow } from "./intern.js";
+import { allocRow, nodeRow } from "./intern.js";
 import { allocKey, key, pad, prefix } from "./keys.js";
 import type { Owner, PMap } from "./pmap.js";
 import { StateSnapshot } from "./snapshot.js";
@@ -504,7 +504,8 @@ export class Txn {
 
   // --- nodes -----------------------------------------------------------------------------------
 
-  writeNode(node: Node, type: NodeEventType): void {
+  writeNode(written: Node, type: NodeEventType): void {
+    const node = nodeRow(written);
     this.put("nodes", node.id, node);
     this.touch("nodes");
     this.event("Node", type, node.id, "", [], { node: { ...node, secretId: "" } });
