@@ -67,6 +67,12 @@ export class Txn {
   private readonly d: Writable<StateData>;
   private readonly touched = new Set<TableName>();
   private readonly events = new Map<string, StateEvent>();
+  /**
+   * Counter rows (job counts, job summaries) this transaction made. A command of a thousand
+   * allocations changes the same job's rows a thousand times; after the first copy they are
+   * changed in place, since no reader can see them before the transaction commits.
+   */
+  private readonly owned = new Set<object>();
   /** Jobs whose status must be derived again before commit; true when evaluations were deleted. */
   private readonly dirtyJobs = new Map<string, { namespace: string; jobId: string; evalDelete: boolean }>();
 
@@ -129,14 +135,27 @@ export class Txn {
   markJob(namespace: string, jobId: string, evalDelete = false): void {
     const k = key(namespace, jobId);
     const earlier = this.dirtyJobs.get(k);
-    this.dirtyJobs.set(k, { namespace, jobId, evalDelete: evalDelete || (earlier?.evalDelete ?? false) });
+    if (earlier !== undefined && (earlier.evalDelete || !evalDelete)) return;
+    this.dirtyJobs.set(k, { namespace, jobId, evalDelete });
   }
 
   private adjustCounts(namespace: string, jobId: string, delta: Partial<JobCounts>): void {
     const k = key(namespace, jobId);
-    const next = addCounts(this.d.jobCounts.get(k) ?? NO_COUNTS, delta);
-    if (next === undefined) this.del("jobCounts", k);
-    else this.put("jobCounts", k, next);
+    const current = this.d.jobCounts.get(k);
+    // Counts this transaction made already are its own: nobody else sees them before it commits.
+    if (current !== undefined && this.owned.has(current)) {
+      const next = addCounts(current, delta);
+      if (next === undefined) this.del("jobCounts", k);
+      else Object.assign(current, next);
+      return;
+    }
+    const next = addCounts(current ?? NO_COUNTS, delta);
+    if (next === undefined) {
+      this.del("jobCounts", k);
+    } else {
+      this.put("jobCounts", k, next);
+      this.owned.add(next);
+    }
   }
 
   // --- jobs ------------------------------------------------------------------------------------
@@ -329,19 +348,26 @@ export class Txn {
     if (summary === undefined || summary.createIndex !== alloc.job.createIndex) return;
     const tg = summary.summary[alloc.taskGroup];
     if (tg === undefined) return;
-    const next = { ...tg };
+    if (existing !== undefined && existing.clientStatus === alloc.clientStatus) return;
+    // The summary and group counts this transaction made already are changed in place (see `owned`).
+    let next = tg;
+    if (!this.owned.has(summary) || !this.owned.has(tg)) {
+      next = { ...tg };
+      const copy = { ...summary, summary: { ...summary.summary }, modifyIndex: this.index };
+      copy.summary[alloc.taskGroup] = next;
+      this.owned.add(copy);
+      this.owned.add(next);
+      this.put("jobSummaries", k, copy);
+      this.touch("jobSummaries");
+    }
     if (existing === undefined) {
       next[SUMMARY_BIN[alloc.clientStatus]] += 1;
       if (alloc.clientStatus === "pending" && next.queued > 0) next.queued -= 1;
-    } else if (existing.clientStatus !== alloc.clientStatus) {
+    } else {
       const old = SUMMARY_BIN[existing.clientStatus];
       next[old] = Math.max(0, next[old] - 1);
       next[SUMMARY_BIN[alloc.clientStatus]] += 1;
-    } else {
-      return;
     }
-    this.put("jobSummaries", k, { ...summary, summary: { ...summary.summary, [alloc.taskGroup]: next }, modifyIndex: this.index });
-    this.touch("jobSummaries");
   }
 
   /** Nomad's updateDeploymentWithAlloc: count placements and health changes in the deployment. */

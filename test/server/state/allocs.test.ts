@@ -76,6 +76,27 @@ test("a client's report leaves the node index as it is, and the node's allocatio
   t.is(h.snap.data.allocsByNode, before, "the index was not rewritten");
   t.deepEqual(h.snap.allocsByNode("n1").map((a) => [a.id, a.clientStatus]), [["a1", "pending"], ["a2", "running"]]);
 });
+test("a command that changes a job's summary and counts many times leaves earlier states' rows as they were", (t) => {
+  const h = new Harness();
+  const web = registered(h);
+  h.apply({ type: "alloc.upsert", allocs: [allocation("a1", web, "n1")] });
+  const before = h.snap;
+  const summaryBefore = structuredClone(before.jobSummary("default", "web"));
+  const countsBefore = structuredClone(before.data.jobCounts.get("default\u0000web"));
+  h.apply({ type: "alloc.upsert", allocs: ["a2", "a3", "a4"].map((id) => allocation(id, web, "n1")) });
+  const placed = h.snap;
+  h.apply({
+    type: "alloc.clientUpdate",
+    updates: ["a1", "a2", "a3"].map((allocId) => ({ allocId, clientStatus: "running" as const, clientDescription: "", taskStates: {}, modifyTimeMs: 5 })),
+  });
+  t.deepEqual(before.jobSummary("default", "web"), summaryBefore);
+  t.deepEqual(before.data.jobCounts.get("default\u0000web"), countsBefore);
+  t.like(before.jobSummary("default", "web")?.summary["web"], { starting: 1, running: 0 });
+  t.like(placed.jobSummary("default", "web")?.summary["web"], { starting: 4, running: 0 });
+  t.like(placed.data.jobCounts.get("default\u0000web"), { allocs: 4, liveAllocs: 4 });
+  t.like(h.snap.jobSummary("default", "web")?.summary["web"], { starting: 1, running: 3 });
+});
+
 test("a scheduler's in-place update keeps the client's status and task states", (t) => {
   const h = new Harness();
   const web = registered(h);
