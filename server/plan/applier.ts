@@ -71,8 +71,31 @@ export function planCommand(plan: Plan, evals: Evaluation[]): StateCommand {
 
 const count = (m: Record<string, Allocation[]>): number => Object.values(m).reduce((n, a) => n + a.length, 0);
 
+/** How many plans may be proposed and not yet committed at once. */
+const MAX_PLANS_IN_FLIGHT = 4;
+
+interface InFlight {
+  plan: Plan;
+  /** Nothing but new allocations: later plans can be checked with it counted as placed. */
+  placesOnly: boolean;
+  committed: Promise<unknown>;
+}
+
+function placesOnly(plan: Plan): boolean {
+  return count(plan.nodeUpdate) + count(plan.nodePreemptions) === 0 &&
+    Object.values(plan.nodeAllocation).every((allocs) => allocs.every((a) => a.createIndex === 0));
+}
+
+/**
+ * Plans are checked and proposed one at a time, in order. A plan's Raft commit is not waited for
+ * before the next one is checked and proposed (Nomad pipelines its plan applier too): the next
+ * one is checked against the state plus the placements still being committed, which is safe
+ * because the log commits in order, so no later plan commits without the earlier ones. Plans
+ * that stop or update allocations are not pipelined: the next plan waits for their commit.
+ */
 export class PlanApplier {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly inFlight = new Set<InFlight>();
   private stopped = false;
   readonly stats: PlanApplierStats = { applied: 0, partiallyRejected: 0, allocsPlaced: 0 };
 
@@ -80,9 +103,9 @@ export class PlanApplier {
 
   /** Queues a plan; resolves once its accepted part is committed (and applied here). */
   submit(submission: PlanSubmission): Promise<SubmitResult> {
-    const run = this.tail.then(() => this.apply(submission));
-    this.tail = run.catch(() => undefined);
-    return run;
+    const proposed = this.tail.then(() => this.propose(submission));
+    this.tail = proposed.catch(() => undefined);
+    return proposed.then((wait) => wait());
   }
 
   /** Takes plans again (a server that leads again after losing leadership). */
@@ -94,13 +117,18 @@ export class PlanApplier {
     this.stopped = true;
   }
 
-  private async apply({ plan, evalsIfComplete, stillOwned }: PlanSubmission): Promise<SubmitResult> {
+  /** Checks the plan and proposes what fits; returns how to wait for its commit. */
+  private async propose({ plan, evalsIfComplete, stillOwned }: PlanSubmission): Promise<() => Promise<SubmitResult>> {
     if (this.stopped) throw new PlanRejectedError("this server stopped leading; the plan was not applied");
-    if (!stillOwned()) throw new PlanRejectedError(`evaluation ${plan.evalId} is no longer held by this worker`);
     // Let Raft heartbeats and I/O through between plans (checking one is CPU work).
     await new Promise((r) => setImmediate(r));
+    while ([...this.inFlight].some((f) => !f.placesOnly) || this.inFlight.size >= MAX_PLANS_IN_FLIGHT) {
+      await Promise.race([...this.inFlight].map((f) => f.committed));
+    }
+    if (this.stopped) throw new PlanRejectedError("this server stopped leading; the plan was not applied");
+    if (!stillOwned()) throw new PlanRejectedError(`evaluation ${plan.evalId} is no longer held by this worker`);
     const snap = this.modules.store.snapshot();
-    const { accepted, rejected } = evaluatePlan(snap, plan);
+    const { accepted, rejected } = evaluatePlan(snap, plan, [...this.inFlight].map((f) => f.plan));
     const complete = rejected.size === 0;
     if (!complete) {
       this.stats.partiallyRejected++;
@@ -109,16 +137,7 @@ export class PlanApplier {
     const evals = complete ? evalsIfComplete : [];
     const empty = count(accepted.nodeAllocation) + count(accepted.nodeUpdate) + count(accepted.nodePreemptions) === 0 &&
       !accepted.deployment && accepted.deploymentUpdates.length === 0 && evals.length === 0;
-    let index = snap.index;
-    if (!empty) {
-      const committed = await this.modules.propose(planCommand(accepted, evals));
-      const result = committed.result as ApplyResult;
-      if (!result.ok) throw new Error(`the plan of evaluation ${plan.evalId} could not be applied: ${result.error}`);
-      index = committed.index;
-      this.stats.applied++;
-      this.stats.allocsPlaced += count(accepted.nodeAllocation);
-    }
-    return {
+    const result = (index: number): SubmitResult => ({
       nodeUpdate: accepted.nodeUpdate, nodeAllocation: accepted.nodeAllocation, nodePreemptions: accepted.nodePreemptions,
       ...(accepted.deployment ? { deployment: accepted.deployment } : {}),
       deploymentUpdates: accepted.deploymentUpdates,
@@ -127,6 +146,19 @@ export class PlanApplier {
       refreshIndex: complete ? 0 : Math.max(index, snap.index),
       allocIndex: index,
       evalsWritten: complete && evals.length > 0,
+    });
+    if (empty) return async () => result(snap.index);
+    const committing = this.modules.propose(planCommand(accepted, evals));
+    const entry: InFlight = { plan: accepted, placesOnly: placesOnly(accepted), committed: committing.catch(() => undefined) };
+    this.inFlight.add(entry);
+    void entry.committed.then(() => this.inFlight.delete(entry));
+    return async () => {
+      const committed = await committing;
+      const applied = committed.result as ApplyResult;
+      if (!applied.ok) throw new Error(`the plan of evaluation ${plan.evalId} could not be applied: ${applied.error}`);
+      this.stats.applied++;
+      this.stats.allocsPlaced += count(accepted.nodeAllocation);
+      return result(committed.index);
     };
   }
 }

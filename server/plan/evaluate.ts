@@ -13,8 +13,12 @@ export interface PlanEvaluation {
   rejected: Map<string, string>;
 }
 
-/** Why a node cannot take the plan's allocations for it, or undefined when it can. */
-export function checkNode(snap: StateSnapshot, plan: Plan, nodeId: string): string | undefined {
+/**
+ * Why a node cannot take the plan's allocations for it, or undefined when it can. `pending` are
+ * plans proposed before this one whose commit is still under way: only new placements (see
+ * PlanApplier), counted on top of the state wherever the state does not hold them yet.
+ */
+export function checkNode(snap: StateSnapshot, plan: Plan, nodeId: string, pending: readonly Plan[] = []): string | undefined {
   const placing = plan.nodeAllocation[nodeId] ?? [];
   // Only stopping allocations always fits, even on a node that is gone.
   if (placing.length === 0) return undefined;
@@ -25,6 +29,9 @@ export function checkNode(snap: StateSnapshot, plan: Plan, nodeId: string): stri
   if (adds && node.schedulingEligibility === "ineligible") return "node is not eligible for scheduling";
   // The node's usage as the state keeps it, less what the plan stops or replaces, plus what it places.
   let usage = snap.nodeUsage(nodeId);
+  for (const earlier of pending) {
+    for (const a of earlier.nodeAllocation[nodeId] ?? []) if (!isTerminal(a) && snap.alloc(a.id) === undefined) usage = withAllocUsage(usage, a, 1);
+  }
   const gone = new Set<string>();
   for (const list of [plan.nodeUpdate[nodeId], plan.nodePreemptions[nodeId], placing]) for (const a of list ?? []) gone.add(a.id);
   for (const id of gone) {
@@ -36,11 +43,11 @@ export function checkNode(snap: StateSnapshot, plan: Plan, nodeId: string): stri
   return fit.fit ? undefined : `${fit.dimension} exhausted`;
 }
 
-export function evaluatePlan(snap: StateSnapshot, plan: Plan): PlanEvaluation {
+export function evaluatePlan(snap: StateSnapshot, plan: Plan, pending: readonly Plan[] = []): PlanEvaluation {
   const nodes = new Set([...Object.keys(plan.nodeAllocation), ...Object.keys(plan.nodeUpdate), ...Object.keys(plan.nodePreemptions)]);
   const rejected = new Map<string, string>();
   for (const nodeId of nodes) {
-    const why = checkNode(snap, plan, nodeId);
+    const why = checkNode(snap, plan, nodeId, pending);
     if (why !== undefined) rejected.set(nodeId, why);
   }
   if (rejected.size === 0) return { accepted: plan, rejected };

@@ -308,7 +308,9 @@ test("a failover while a plan is in flight loses that plan, and still every eval
   t.true(b.isActive);
 
   await expectSettled(t, w, counts, 1);
-  t.deepEqual(w.log.lostEntries.map((c) => c.type), ["alloc.upsert"], "the plan in flight at the failover was lost");
+  // The second plan, and the first too if it was still committing (plans are pipelined).
+  const lost = w.log.lostEntries.map((c) => c.type);
+  t.true(lost.length >= 1 && lost.length <= 2 && lost.every((type) => type === "alloc.upsert"), `lost: ${lost.join(", ")}`);
   t.is(w.log.stores[0]?.latestIndex, w.log.stores[1]?.latestIndex, "both servers applied the same log");
   t.deepEqual(w.log.stores[0]?.snapshot().allocs().map((x) => x.id).sort(), w.log.stores[1]?.snapshot().allocs().map((x) => x.id).sort());
 });

@@ -242,3 +242,38 @@ test("a plan whose proposal fails reports the failure and leaves the queue usabl
   t.deepEqual((await applier.submit(submission(p2))).rejectedNodes, []);
   t.is(w.log.store.snapshot().allocsByNode("n1").length, 1);
 });
+
+test("the next plan is checked and proposed while the previous one commits, with its placements counted", async (t) => {
+  const w = world();
+  w.log.latencyMs = 50;
+  const events: string[] = [];
+  w.log.onPropose = (cmd) => events.push(`propose ${cmd.type === "alloc.upsert" ? cmd.allocs.length : 0}`);
+  w.log.beforeCommit = (cmd) => events.push(`commit ${cmd.type === "alloc.upsert" ? cmd.allocs.length : 0}`);
+  const index = w.log.store.latestIndex;
+  const first = w.applier.submit(submission(plan("e1", w.web, index, { n1: [placement(w.web, "e1", "n1", 3000)] })));
+  const second = w.applier.submit(submission(plan("e2", w.other, index, {
+    n1: [placement(w.other, "e2", "n1", 2000)], n2: [placement(w.other, "e2", "n2", 2000)],
+  })));
+  const [a, b] = await Promise.all([first, second]);
+  t.deepEqual(events, ["propose 1", "propose 1", "commit 1", "commit 1"], "both proposed before the first committed");
+  t.deepEqual(a.rejectedNodes, []);
+  t.deepEqual(b.rejectedNodes, ["n1"], "n1's 4000 MHz already went to the plan still committing");
+  t.deepEqual(clusterViolations(w.log.store.snapshot()), []);
+});
+
+test("a plan that stops allocations commits before the next plan is checked", async (t) => {
+  const w = world();
+  const running = placement(w.other, "e0", "n1", 3000, { clientStatus: "running" });
+  w.log.must({ type: "alloc.upsert", allocs: [running] });
+  w.log.latencyMs = 50;
+  const events: string[] = [];
+  w.log.onPropose = (cmd) => events.push(`propose ${cmd.type === "alloc.upsert" ? `${cmd.allocs.length}+${cmd.stopped?.length ?? 0}` : ""}`);
+  w.log.beforeCommit = () => events.push("commit");
+  const index = w.log.store.latestIndex;
+  const stop = w.applier.submit(submission(plan("e1", w.other, index, {}, { nodeUpdate: { n1: [{ ...running, desiredStatus: "stop" }] } })));
+  const place = w.applier.submit(submission(plan("e2", w.web, index, { n1: [placement(w.web, "e2", "n1", 3000)] })));
+  const [, placed] = await Promise.all([stop, place]);
+  t.deepEqual(events, ["propose 0+1", "commit", "propose 1+0", "commit"]);
+  t.deepEqual(placed.rejectedNodes, [], "the stopped allocation's room was free by then");
+  t.deepEqual(clusterViolations(w.log.store.snapshot()), []);
+});
