@@ -43,6 +43,7 @@ const contract: [string, Record<string, MethodDefinition>, Record<string, Kind>]
     Heartbeat: "unary",
     WatchAllocations: "server-stream",
     UpdateAllocations: "unary",
+    ReportAllocations: "bidi",
     GetAllocations: "unary",
   }],
   ["ClientLogs", pb.ClientLogsService, { Stream: "server-stream" }],

@@ -345,5 +345,6 @@ test("heartbeats and status reports go to the leader the servers name; watches s
   // With no leader known, a report is a call to the node's server (which would forward it).
   watch?.call.write(delta(4, [alloc("x2")]));
   await fleet.waitForRunning(2, 5_000);
-  t.deepEqual(alive.map((f) => [f.updates.length, f.streamedRequests]), [[1, 0], [0, 0]]);
+  t.is(alive.reduce((n, f) => n + f.updates.length, 0), 1, "one call to a remaining server");
+  t.deepEqual(alive.map((f) => f.streamedRequests), [0, 0]);
 });
