@@ -48,6 +48,8 @@ export class ReportStream {
     const method = pb.ClientNodeService.reportAllocations;
     const stream = this.channel.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize);
     stream.on("data", (res: Response) => {
+      // An answer on a stream given up already belongs to none of the requests waiting now.
+      if (this.stream !== stream) return;
       const next = this.waiting.shift();
       if (next === undefined) return;
       clearTimeout(next.timer);

@@ -147,7 +147,16 @@ export class PlanApplier {
       allocIndex: index,
       evalsWritten: complete && evals.length > 0,
     });
-    if (empty) return async () => result(snap.index);
+    if (empty) {
+      // Refused for placements still committing: the worker's refresh must see them, or it plans
+      // the same placements against the same state again.
+      const committing = complete ? [] : [...this.inFlight].map((f) => f.committed);
+      if (committing.length === 0) return async () => result(snap.index);
+      return async () => {
+        await Promise.all(committing);
+        return result(this.modules.store.snapshot().index);
+      };
+    }
     const committing = this.modules.propose(planCommand(accepted, evals));
     const entry: InFlight = { plan: accepted, placesOnly: placesOnly(accepted), committed: committing.catch(() => undefined) };
     this.inFlight.add(entry);

@@ -239,7 +239,7 @@ export function clientNodeService(ctx: ServerContext, m: ClientNodeModules): pb.
         answer.catch(() => undefined);
         answered = answered.then(() => answer).then((res) => {
           if (!failed) call.write(res);
-        }, fail);
+        }, fail).catch(fail);
       });
       call.on("end", () => void answered.then(() => {
         if (!failed) call.end();

@@ -479,6 +479,8 @@ export class SimFleet {
     c.pending.clear();
     this.dirty.delete(c);
     this.closeWatch(c);
+    c.reports?.stream.close();
+    c.reports = undefined;
   }
 
   /** Brings a node stopped with `stopHeartbeats` back: it heartbeats at once and watches again. */

@@ -116,11 +116,12 @@ export class MemoryStorage implements LogStorage {
   /** Replaces the whole log with a snapshot; false (and no change) when it is not newer. */
   applySnapshot(snapshot: Snapshot): boolean {
     if (this.snap && snapshot.meta.index <= this.snap.meta.index) return false;
+    // Entries taken out before may not have been applied yet (the same Ready): their data stays.
+    // A log holding none (a server starting from its snapshot) keeps its chunks.
+    if (this.ents.length > 1) this.arena?.reset();
     this.snap = snapshot;
     this.ents = [{ index: snapshot.meta.index, term: snapshot.meta.term, type: "noop", data: empty }];
     this.held = 0;
-    // Entries taken out before may not have been applied yet (the same Ready): their data stays.
-    this.arena?.reset();
     return true;
   }
 

@@ -277,3 +277,14 @@ test("a plan that stops allocations commits before the next plan is checked", as
   t.deepEqual(placed.rejectedNodes, [], "the stopped allocation's room was free by then");
   t.deepEqual(clusterViolations(w.log.store.snapshot()), []);
 });
+
+test("a plan refused only for placements still committing is told to refresh to a state that holds them", async (t) => {
+  const w = world();
+  w.log.latencyMs = 50;
+  const index = w.log.store.latestIndex;
+  const first = w.applier.submit(submission(plan("e1", w.web, index, { n1: [placement(w.web, "e1", "n1", 3000)] })));
+  const second = w.applier.submit(submission(plan("e2", w.other, index, { n1: [placement(w.other, "e2", "n1", 2000)] })));
+  const [a, b] = await Promise.all([first, second]);
+  t.deepEqual(b.rejectedNodes, ["n1"]);
+  t.true(b.refreshIndex >= a.allocIndex, `refresh to ${b.refreshIndex}, the first plan committed at ${a.allocIndex}`);
+});

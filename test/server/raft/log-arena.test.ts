@@ -57,6 +57,15 @@ test("data larger than a quarter chunk keeps its own buffer", (t) => {
   t.is(log.entries(1, 2)[0]?.data, big.data);
 });
 
+test("a log that starts from a snapshot keeps the chunks made up front", (t) => {
+  const arena = new LogArena(2 * CHUNK, CHUNK);
+  const log = new MemoryStorage({ arena });
+  log.applySnapshot({ meta: { index: 10, term: 2, membership: { voters: [] } }, data: [] });
+  t.is(arena.heldBytes(), 2 * CHUNK);
+  log.append([entry(11, 200, 0, 2), entry(12, 200, 0, 2)]);
+  t.is(arena.heldBytes(), 2 * CHUNK, "no chunk beyond those made at the start");
+});
+
 test("an installed snapshot reuses nothing: data read before it stays as it was", (t) => {
   const log = new MemoryStorage({ arena: new LogArena(4 * CHUNK, CHUNK) });
   log.append([entry(1, 300), entry(2, 300)]);
