@@ -1,6 +1,6 @@
 // The plan applier (Nomad's planApply): the one place where scheduling decisions become state.
-// Plans from every worker queue here and are applied one at a time, each checked against the
-// newest state first, so two workers can never both fill the last space on a node.
+// Plans from every worker queue here and are checked one at a time against the newest state plus
+// the plans still committing, so two workers can never both fill the last space on a node.
 
 import type { Allocation, Evaluation, Job, Plan, PlanResult } from "../../shared/model/index.js";
 import type { Logger } from "../../shared/log.js";
@@ -119,7 +119,6 @@ export class PlanApplier {
 
   /** Checks the plan and proposes what fits; returns how to wait for its commit. */
   private async propose({ plan, evalsIfComplete, stillOwned }: PlanSubmission): Promise<() => Promise<SubmitResult>> {
-    if (this.stopped) throw new PlanRejectedError("this server stopped leading; the plan was not applied");
     // Let Raft heartbeats and I/O through between plans (checking one is CPU work).
     await new Promise((r) => setImmediate(r));
     while ([...this.inFlight].some((f) => !f.placesOnly) || this.inFlight.size >= MAX_PLANS_IN_FLIGHT) {
