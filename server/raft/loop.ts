@@ -212,7 +212,16 @@ export class RaftLoop {
 
   /** Works off Ready batches until there are none; one batch at a time, never two at once. */
   private kick(): void {
-    if (this.draining || this.stopped || !this.hasWork()) return;
+    if (this.stopped) return;
+    if (this.draining) {
+      // A Ready is being written (a fsync behind a busy disk can take seconds): a leader's
+      // heartbeats and appends go out now rather than after it, or followers would call an
+      // election against a leader that is only waiting for its disk.
+      const appends = this.node.takeAppends();
+      if (appends.length > 0) this.modules.send(appends);
+      return;
+    }
+    if (!this.hasWork()) return;
     this.draining = true;
     void this.drain().finally(() => {
       this.draining = false;

@@ -226,6 +226,25 @@ export class RaftNode {
     this.snapshotFailed(peer, pr, "the transport failed");
   }
 
+  /**
+   * A leader's appends (heartbeats among them) that would go out with the next Ready, taken now.
+   * They promise nothing about this server's disk (a leader may send entries before it has
+   * written them, dissertation §10.2.1), so they need not wait while an earlier Ready is still
+   * being written: a slow disk then holds up neither heartbeats nor replication.
+   */
+  takeAppends(): AppendMessage[] {
+    if (this.role !== "leader") return [];
+    this.flush();
+    const appends: AppendMessage[] = [];
+    const rest: Message[] = [];
+    for (const m of this.msgs) {
+      if (m.type === "append") appends.push(m);
+      else rest.push(m);
+    }
+    if (appends.length > 0) this.msgs = rest;
+    return appends;
+  }
+
   hasReady(): boolean {
     this.flush();
     return this.msgs.length > 0 || this.readStates.length > 0 || this.log.hasUnhandedEntries() ||

@@ -176,3 +176,32 @@ test("the log held in memory stays bounded without snapshots; a late server gets
     await stopAll(peers);
   }
 });
+
+test("a leader waiting seconds for its disk keeps its followers from an election, and commits on theirs", async (t) => {
+  const peers = await Promise.all(["a", "b", "c"].map(peer));
+  const membership: Membership = { voters: peers.map((p) => ({ id: p.id, address: p.address })) };
+  try {
+    for (const p of peers) await start(p, membership);
+    await until("a leader", () => peers.some((p) => p.raft?.status().role === "leader"));
+    const leader = peers.find((p) => p.raft?.status().role === "leader") as Peer;
+    const term = leader.raft?.status().term;
+    // The leader's next write takes ten times the longest election timeout (15 ticks of 10 ms, doubled).
+    const persist = leader.disk.persist.bind(leader.disk);
+    let slowWrites = 0;
+    leader.disk.persist = async (batch, sync) => {
+      if (slowWrites++ === 0) await new Promise((resolve) => setTimeout(resolve, 3000));
+      return persist(batch, sync);
+    };
+    const first = leader.raft?.propose(encodeCommand({ type: "var.put", path: "slow", items: { v: "1" } }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = leader.raft?.propose(encodeCommand({ type: "var.put", path: "behind", items: { v: "2" } }));
+    const followers = peers.filter((p) => p !== leader);
+    await until("the followers to apply both writes", () => followers.every((p) => p.store.snapshot().variable("behind") !== undefined), 2500);
+    t.is(slowWrites, 1, "the leader's first write is still on its way to disk");
+    await Promise.all([first, second]);
+    for (const p of peers) t.is(p.raft?.status().term, term, `${p.id} saw no election`);
+    t.is(leader.raft?.status().role, "leader");
+  } finally {
+    await stopAll(peers);
+  }
+});

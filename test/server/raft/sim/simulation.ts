@@ -288,6 +288,12 @@ export class Simulation {
     const candidates = this.running().filter((s) => s.raft.hasReady());
     if (candidates.length === 0) return false;
     const server = this.rng.pick(candidates);
+    // What the node loop does while an earlier Ready is still being written: a leader's appends
+    // go out on their own, ahead of the rest of the Ready.
+    if (this.rng.chance(0.2) && server.raft.status().role === "leader") {
+      this.send(server.raft.takeAppends());
+      return true;
+    }
     this.send(server.processReady());
     this.checkNewLeader(server);
     return true;
