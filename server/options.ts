@@ -46,11 +46,17 @@ export const DEFAULT_SERVER_OPTIONS = {
   schedulerAlgorithm: "binpack" as SchedulerAlgorithm,
 };
 
-/** Raft timing at multiplier 1: 10 ms ticks, heartbeats every 50 ms, elections after 150–300 ms. */
+/**
+ * Raft timing at multiplier 1: 10 ms ticks, heartbeats every 20 ms, elections after 150–300 ms.
+ * Heartbeats come at a small fraction of the election timeout (Nomad's Raft sends them at a
+ * tenth of it): a leader whose event loop was held up (by a full garbage collection of a large
+ * heap) then reaches its followers again right after, not up to a heartbeat interval later. At a
+ * third of the timeout, that interval was often what turned such a pause into an election.
+ */
 export function raftTiming(multiplier: number) {
   return {
     tickMs: 10 * multiplier,
-    heartbeatTicks: 5,
+    heartbeatTicks: 2,
     electionTicks: 15,
   };
 }

@@ -9,6 +9,15 @@ function increment(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;
 }
 
+/**
+ * A score or time as the metric keeps it: to six decimal places. Scores lie within [-1, 1] and
+ * are shown to three; the seventeen digits of a full double would make the score tables, which
+ * every allocation carries through the Raft log and snapshots, twice as long.
+ */
+function recorded(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
 export class MetricsRecorder {
   private readonly metric: AllocMetric;
   private readonly pending = new Map<string, Record<string, number>>();
@@ -69,11 +78,10 @@ export class MetricsRecorder {
     this.pending.delete(node.id);
     scores["normalized-score"] = normScore;
     const top = this.metric.scoreMetaData;
-    const entry: ScoreMeta = { nodeId: node.id, scores, normScore };
     let at = top.length;
     while (at > 0 && (top[at - 1] as ScoreMeta).normScore < normScore) at--;
     if (at < this.topN) {
-      top.splice(at, 0, entry);
+      top.splice(at, 0, { nodeId: node.id, scores, normScore });
       if (top.length > this.topN) top.pop();
     }
     return scores;
@@ -94,7 +102,12 @@ export class MetricsRecorder {
       classExhausted: { ...m.classExhausted },
       dimensionExhausted: { ...m.dimensionExhausted },
       quotaExhausted: [...m.quotaExhausted],
-      scoreMetaData: m.scoreMetaData.map((s) => ({ ...s, scores: { ...s.scores } })),
+      allocationTimeMs: recorded(m.allocationTimeMs),
+      scoreMetaData: m.scoreMetaData.map((s) => {
+        const scores: Record<string, number> = {};
+        for (const name in s.scores) scores[name] = recorded(s.scores[name] as number);
+        return { nodeId: s.nodeId, scores, normScore: recorded(s.normScore) };
+      }),
     };
   }
 }

@@ -4,7 +4,7 @@
 
 import type { Allocation, DeploymentStatusUpdate, Job, Node } from "../../../shared/model/index.js";
 import { deepEqual } from "./equal.js";
-import { sharedAllocation, sharedDescription, sharedTaskStates } from "./intern.js";
+import { allocRow, sharedAllocation, sharedDescription, sharedTaskStates } from "./intern.js";
 import { key, pad } from "./keys.js";
 import type { Owner } from "./pmap.js";
 import { DEFAULT_VARIABLE_NAMESPACE } from "./snapshot.js";
@@ -334,14 +334,14 @@ function allocClientUpdate(txn: Txn, cmd: AllocClientUpdateCommand): Outcome {
       missing.push(u.allocId);
       continue;
     }
-    const row: Allocation = {
-      ...existing,
-      clientStatus: u.clientStatus,
-      clientDescription: sharedDescription(u.clientDescription),
-      taskStates: sharedTaskStates(u.taskStates),
-      modifyIndex: txn.index,
-      modifyTimeMs: u.modifyTimeMs,
-    };
+    // A copy by allocRow, not a spread: a spread of a row is several times slower, and this runs
+    // once for every allocation every time its client reports.
+    const row = allocRow(existing);
+    row.clientStatus = u.clientStatus;
+    row.clientDescription = sharedDescription(u.clientDescription);
+    row.taskStates = sharedTaskStates(u.taskStates);
+    row.modifyIndex = txn.index;
+    row.modifyTimeMs = u.modifyTimeMs;
     const reported = u.deploymentStatus;
     if (reported?.healthy !== undefined) {
       const known = existing.deploymentStatus;

@@ -147,10 +147,22 @@ export function sharedAllocation(row: Allocation, job: Job, nodes: (id: string) 
 /**
  * The row as one object literal with every field in a fixed order: rows then share one shape and
  * keep their fields inside the object. Rows made by spreading another object keep most of them in
- * a second array, which costs a few hundred bytes per row.
+ * a second array, which costs a few hundred bytes per row. A deployment's allocations carry a
+ * deployment status: theirs is a second literal, since a field added after the literal would go
+ * to that second array again (and give every such row a shape of its own).
  */
 export function allocRow(a: Allocation): Allocation {
-  const row: Allocation = {
+  if (a.deploymentStatus !== undefined) {
+    return {
+      id: a.id, namespace: a.namespace, evalId: a.evalId, name: a.name, nodeId: a.nodeId, nodeName: a.nodeName, jobId: a.jobId, job: a.job,
+      taskGroup: a.taskGroup, allocatedResources: a.allocatedResources, metrics: a.metrics, desiredStatus: a.desiredStatus,
+      desiredDescription: a.desiredDescription, clientStatus: a.clientStatus, clientDescription: a.clientDescription, taskStates: a.taskStates,
+      previousAllocation: a.previousAllocation, nextAllocation: a.nextAllocation, deploymentId: a.deploymentId,
+      rescheduleTracker: a.rescheduleTracker, followupEvalId: a.followupEvalId, createIndex: a.createIndex, modifyIndex: a.modifyIndex,
+      allocModifyIndex: a.allocModifyIndex, createTimeMs: a.createTimeMs, modifyTimeMs: a.modifyTimeMs, deploymentStatus: a.deploymentStatus,
+    };
+  }
+  return {
     id: a.id, namespace: a.namespace, evalId: a.evalId, name: a.name, nodeId: a.nodeId, nodeName: a.nodeName, jobId: a.jobId, job: a.job,
     taskGroup: a.taskGroup, allocatedResources: a.allocatedResources, metrics: a.metrics, desiredStatus: a.desiredStatus,
     desiredDescription: a.desiredDescription, clientStatus: a.clientStatus, clientDescription: a.clientDescription, taskStates: a.taskStates,
@@ -158,6 +170,4 @@ export function allocRow(a: Allocation): Allocation {
     rescheduleTracker: a.rescheduleTracker, followupEvalId: a.followupEvalId, createIndex: a.createIndex, modifyIndex: a.modifyIndex,
     allocModifyIndex: a.allocModifyIndex, createTimeMs: a.createTimeMs, modifyTimeMs: a.modifyTimeMs,
   };
-  if (a.deploymentStatus !== undefined) row.deploymentStatus = a.deploymentStatus;
-  return row;
 }
