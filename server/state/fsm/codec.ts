@@ -4,6 +4,7 @@
 
 import { CommandDecodeError } from "../errors.js";
 import { packAllocs, packProblem, unpackAllocs, type AllocPack } from "./packed-allocs.js";
+import { packRows, rowPackProblem, unpackRows, type RowPack } from "./packed-rows.js";
 import type { StateCommand, StateCommandType } from "./types.js";
 
 type Kind = "string" | "number" | "boolean" | "object" | "array";
@@ -26,7 +27,7 @@ const SHAPES: Record<StateCommandType, { required: Record<string, Kind>; optiona
       packedAllocs: "object",
     },
   },
-  "alloc.clientUpdate": { required: { updates: "array" }, optional: { evals: "array" } },
+  "alloc.clientUpdate": { required: { updates: "array" }, optional: { evals: "array", packedUpdates: "object" } },
   "eval.upsert": { required: { evals: "array" } },
   "eval.delete": { required: { evalIds: "array", allocIds: "array" } },
   "deployment.upsert": { required: { deployment: "object" } },
@@ -82,17 +83,33 @@ export function encodeCommand(cmd: StateCommand): Uint8Array {
     const packedAllocs = packAllocs(cmd.allocs);
     if (packedAllocs !== undefined) return encoder.encode(JSON.stringify({ ...cmd, allocs: [], packedAllocs }));
   }
+  if (cmd.type === "alloc.clientUpdate") {
+    const packedUpdates = packRows(cmd.updates);
+    if (packedUpdates !== undefined) return encoder.encode(JSON.stringify({ ...cmd, updates: [], packedUpdates }));
+  }
   return encoder.encode(JSON.stringify(cmd));
 }
 
-/** A plan's allocations written packed (see packed-allocs.ts) are unpacked into `allocs`. */
+/**
+ * A plan's allocations and a batch of client reports written packed (see packed-allocs.ts and
+ * packed-rows.ts) are unpacked into `allocs` and `updates`.
+ */
 function unpacked(cmd: StateCommand): StateCommand {
-  if (cmd.type !== "alloc.upsert") return cmd;
-  const { packedAllocs, ...rest } = cmd as typeof cmd & { packedAllocs?: unknown };
-  if (packedAllocs === undefined) return cmd;
-  const problem = packProblem(packedAllocs);
-  if (problem !== undefined) throw new CommandDecodeError(`state command alloc.upsert: "packedAllocs" ${problem}`);
-  return { ...rest, allocs: [...rest.allocs, ...unpackAllocs(packedAllocs as AllocPack)] };
+  if (cmd.type === "alloc.upsert") {
+    const { packedAllocs, ...rest } = cmd as typeof cmd & { packedAllocs?: unknown };
+    if (packedAllocs === undefined) return cmd;
+    const problem = packProblem(packedAllocs);
+    if (problem !== undefined) throw new CommandDecodeError(`state command alloc.upsert: "packedAllocs" ${problem}`);
+    return { ...rest, allocs: [...rest.allocs, ...unpackAllocs(packedAllocs as AllocPack)] };
+  }
+  if (cmd.type === "alloc.clientUpdate") {
+    const { packedUpdates, ...rest } = cmd as typeof cmd & { packedUpdates?: unknown };
+    if (packedUpdates === undefined) return cmd;
+    const problem = rowPackProblem(packedUpdates);
+    if (problem !== undefined) throw new CommandDecodeError(`state command alloc.clientUpdate: "packedUpdates" ${problem}`);
+    return { ...rest, updates: [...rest.updates, ...(unpackRows(packedUpdates as RowPack) as unknown as typeof rest.updates)] };
+  }
+  return cmd;
 }
 
 /** Decodes a Raft entry's data; throws CommandDecodeError when it is not a state command. */
