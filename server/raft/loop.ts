@@ -103,6 +103,9 @@ interface Waiter<T> {
 
 const rng = { next: () => Math.random() };
 
+/** A disk write that takes this long is worth a warning (a fsync'd batch normally takes a millisecond). */
+const SLOW_WRITE_MS = 1000;
+
 /** Chunks of the in-memory log (core/logArena.ts): a plan of a thousand allocations fits a quarter of one many times over. */
 const LOG_ARENA_CHUNK_BYTES = 16 << 20;
 
@@ -130,6 +133,7 @@ export class RaftLoop {
   /** The membership last handed to the transport (in force as soon as appended, §4.1). */
   private announcedPeers = "";
   private lastLeaderContact = Date.now();
+  private lastTickAt = Date.now();
   private readonly proposals = new Map<number, { term: number } & Waiter<{ index: number; result: unknown }>>();
   private readonly reads = new Map<string, Waiter<number>>();
   private readonly readyReads: { index: number; requestId: string }[] = [];
@@ -185,6 +189,15 @@ export class RaftLoop {
   }
 
   private tick(): void {
+    // A loop held up for half an election timeout is close to costing one: say so, with how long.
+    const now = Date.now();
+    const heldMs = now - this.lastTickAt - this.opts.tickMs;
+    if (heldMs * 2 >= this.opts.electionTicks * this.opts.tickMs) {
+      this.modules.logger.warn("the event loop was held up; an election timeout is not much longer", {
+        ms: heldMs, electionTimeoutMs: this.opts.electionTicks * this.opts.tickMs,
+      });
+    }
+    this.lastTickAt = now;
     this.node.tick();
     this.kick();
   }
@@ -279,11 +292,11 @@ export class RaftLoop {
       ? ready.hardState
       : undefined;
     const persisting = ready.entries.length > 0 || ready.snapshot || hardState
-      ? this.modules.disk.persist({
+      ? this.timedWrite(this.modules.disk.persist({
         entries: ready.entries,
         ...(hardState ? { hardState } : {}),
         ...(ready.snapshot ? { snapshot: ready.snapshot } : {}),
-      }, ready.mustSync)
+      }, ready.mustSync), ready.entries.length)
       : undefined;
     if (hardState) this.persistedHard = hardState;
     // Committed entries were persisted by earlier batches: apply them while this one is written.
@@ -340,6 +353,15 @@ export class RaftLoop {
       }
     }
     this.memory.release(upTo, max / 2);
+  }
+
+  /** The write, with a warning when it took long (a busy disk: LevelDB compacting, other writers). */
+  private async timedWrite<T>(write: Promise<T>, entries: number): Promise<T> {
+    const started = Date.now();
+    const result = await write;
+    const ms = Date.now() - started;
+    if (ms >= SLOW_WRITE_MS) this.modules.logger.warn("a write to the Raft log took long", { ms, entries });
+    return result;
   }
 
   private applyCommitted(ready: Ready): void {

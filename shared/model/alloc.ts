@@ -113,8 +113,20 @@ export interface Allocation {
 }
 
 export function allocIndex(alloc: Pick<Allocation, "name">): number {
-  const match = /\[(\d+)\]$/.exec(alloc.name);
-  return match ? Number(match[1]) : 0;
+  // Read by hand rather than by a regular expression: the reconciler asks for every allocation
+  // of a job on every evaluation of it.
+  const name = alloc.name;
+  const close = name.length - 1;
+  if (name.charCodeAt(close) !== 0x5d /* ] */) return 0;
+  const open = name.lastIndexOf("[", close);
+  if (open < 0 || open + 1 === close) return 0;
+  let index = 0;
+  for (let i = open + 1; i < close; i++) {
+    const digit = name.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return 0;
+    index = index * 10 + digit;
+  }
+  return index;
 }
 
 export function isTerminalClientStatus(status: AllocClientStatus): boolean {

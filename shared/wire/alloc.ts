@@ -72,7 +72,9 @@ export function deploymentStatusToWire(s: DeploymentStatus): pb.DeploymentStatus
 }
 
 export function deploymentStatusFromWire(s: pb.DeploymentStatus): DeploymentStatus {
-  return { ...present("healthy", s.healthy), timestampMs: s.timestampMs, canary: s.canary, modifyIndex: s.modifyIndex };
+  // Two literals rather than a spread: every client report of a deployment's allocation has one.
+  if (s.healthy === undefined) return { timestampMs: s.timestampMs, canary: s.canary, modifyIndex: s.modifyIndex };
+  return { healthy: s.healthy, timestampMs: s.timestampMs, canary: s.canary, modifyIndex: s.modifyIndex };
 }
 
 // ---------------------------------------------------------------------------------------------

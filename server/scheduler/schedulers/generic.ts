@@ -14,13 +14,28 @@ import type { SchedulerInput, SchedulerResult } from "./types.js";
 
 const ACTIVE_DEPLOYMENT = new Set(["running", "paused", "pending", "blocked", "unblocking"]);
 
+/** Unhealthy nodes per node list (the state hands out one list per version of its nodes table). */
+const unhealthyCache = new WeakMap<readonly Node[], Map<string, Node>>();
+
+/**
+ * The nodes that are down, disconnected or draining. Few ever are: find those first rather than
+ * index thousands of healthy ones, and once per version of the nodes, not once per evaluation.
+ */
+function unhealthyNodes(nodes: readonly Node[]): Map<string, Node> {
+  let unhealthy = unhealthyCache.get(nodes);
+  if (unhealthy === undefined) {
+    unhealthy = new Map();
+    for (const n of nodes) {
+      if (n.status === "down" || n.status === "disconnected" || n.drainStrategy !== undefined) unhealthy.set(n.id, n);
+    }
+    unhealthyCache.set(nodes, unhealthy);
+  }
+  return unhealthy;
+}
+
 /** Nodes of the job's allocations that are down, disconnected or draining. */
 export function taintedNodes(nodes: readonly Node[], allocs: readonly Allocation[]): Map<string, Node> {
-  // Few nodes are ever tainted: find those first rather than indexing thousands of healthy ones.
-  const unhealthy = new Map<string, Node>();
-  for (const n of nodes) {
-    if (n.status === "down" || n.status === "disconnected" || n.drainStrategy !== undefined) unhealthy.set(n.id, n);
-  }
+  const unhealthy = unhealthyNodes(nodes);
   const tainted = new Map<string, Node>();
   if (unhealthy.size === 0) return tainted;
   for (const a of allocs) {
