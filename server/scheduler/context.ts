@@ -120,9 +120,8 @@ export class EvalContext {
       return row !== undefined && row.nodeId === nodeId && !isTerminal(row) && sameGroup(row);
     };
     let count = this.stateGroupsOnNode(job, nodeId)?.get(group) ?? 0;
-    for (const list of [this.plan.nodeUpdate[nodeId], this.plan.nodePreemptions?.[nodeId]]) {
-      for (const a of list ?? []) if (liveHere(a.id)) count--;
-    }
+    if (this.planStops) for (const a of this.plan.nodeUpdate[nodeId] ?? []) if (liveHere(a.id)) count--;
+    if (this.planPreemptions) for (const a of this.plan.nodePreemptions?.[nodeId] ?? []) if (liveHere(a.id)) count--;
     for (const a of this.plan.nodeAllocation[nodeId] ?? []) {
       if (!sameGroup(a)) continue;
       if (a.createIndex !== 0 && liveHere(a.id)) count--;

@@ -63,12 +63,22 @@ function writtenKeys(o: Plain): string[] {
   return out;
 }
 
+/** Whether the object writes exactly these keys, in this order. */
+function writesKeys(o: Plain, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const k in o) {
+    if (o[k] === undefined) continue;
+    if (keys[i] !== k) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
 function pack(objects: readonly Plain[], depth: number): RowPack | undefined {
   const first = objects[0];
   if (first === undefined) return undefined;
   const keys = writtenKeys(first);
-  const signature = keys.join("\u0000");
-  for (const o of objects) if (writtenKeys(o).join("\u0000") !== signature) return undefined;
+  for (const o of objects) if (!writesKeys(o, keys)) return undefined;
   const shared: Plain = {};
   const fields: string[] = [];
   const columns: unknown[][] = [];
