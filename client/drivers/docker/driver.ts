@@ -15,6 +15,9 @@ import { LogFollower, type LogFiles } from "./logs.js";
 import { defaultDockerOptions, type DockerOptions } from "./options.js";
 import { waitFor, type ContainerWait } from "./wait.js";
 
+/** How long after a SIGKILL exit the daemon's `oom` event is still waited for. */
+const OOM_EVENT_GRACE_MS = 1000;
+
 export class DockerDriver implements Driver {
   readonly name = "docker";
   private readonly opts: DockerOptions;
@@ -161,12 +164,24 @@ export class DockerDriver implements Driver {
       this.pending.delete(wait);
     }
     const state = await this.docker.getContainer(handle.taskId).inspect().then((info) => info.State, () => undefined);
-    const oomKilled = (state?.OOMKilled ?? false) || (exitCode !== 0 && state !== undefined && (await this.hadOomEvent(handle.taskId, state.StartedAt)));
+    const oomKilled = (state?.OOMKilled ?? false) || (exitCode !== 0 && state !== undefined && (await this.wasOomKilled(handle.taskId, state.StartedAt, exitCode)));
     const follower = this.followers.get(handle.taskId);
     if (follower) await Promise.race([follower.done, delay(this.opts.logDrainTimeoutMs)]);
     const result = exitFromStatus(exitCode, oomKilled);
     if (state?.Error) result.error = state.Error;
     return result;
+  }
+
+  /**
+   * Whether the container was OOM-killed, by the daemon's events. A kill by the OOM killer is a
+   * SIGKILL (exit 137), and the daemon may log its `oom` event a moment after the exit it caused
+   * (seen in CI: exit 137 with no event yet): such an exit is asked about once more, a little later.
+   */
+  private async wasOomKilled(containerId: string, startedAt: string, exitCode: number): Promise<boolean> {
+    if (await this.hadOomEvent(containerId, startedAt)) return true;
+    if (exitCode !== 137) return false;
+    await delay(OOM_EVENT_GRACE_MS);
+    return this.hadOomEvent(containerId, startedAt);
   }
 
   /**
