@@ -231,6 +231,9 @@ export class RaftLoop {
       // heartbeats and appends go out now rather than after it, or followers would call an
       // election against a leader that is only waiting for its disk.
       const appends = this.node.takeAppends();
+      // A configuration entry among them is in force already (see handle()): the transport must
+      // know a server it adds before the entry is sent to it.
+      if (appends.some((m) => m.entries.some((e) => e.type === "config"))) this.announcePeers();
       if (appends.length > 0) this.modules.send(appends);
       return;
     }

@@ -120,13 +120,11 @@ export function allocIndex(alloc: Pick<Allocation, "name">): number {
   if (name.charCodeAt(close) !== 0x5d /* ] */) return 0;
   const open = name.lastIndexOf("[", close);
   if (open < 0 || open + 1 === close) return 0;
-  let index = 0;
   for (let i = open + 1; i < close; i++) {
     const digit = name.charCodeAt(i) - 0x30;
     if (digit < 0 || digit > 9) return 0;
-    index = index * 10 + digit;
   }
-  return index;
+  return Number(name.slice(open + 1, close));
 }
 
 export function isTerminalClientStatus(status: AllocClientStatus): boolean {

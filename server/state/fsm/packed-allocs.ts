@@ -32,7 +32,7 @@ export function unpackAllocs({ shared, fields, rows, nested }: AllocPack): Alloc
     const v = (k: string): never => {
       const i = column.get(k);
       if (i === undefined) return shared[k] as never;
-      const inner = nested?.[k];
+      const inner = nested !== undefined && Object.hasOwn(nested, k) ? nested[k] : undefined;
       return (inner === undefined ? row[i] : unpackRow(inner, row[i] as unknown[])) as never;
     };
     const a: AllocationInput = {

@@ -23,6 +23,12 @@ const MAX_DEPTH = 3;
 
 type Plain = Record<string, unknown>;
 
+/** Sets an own property, "__proto__" included (an assignment to that name sets the prototype). */
+function setOwn(o: Plain, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
+}
+
 /** The value as JSON would write it: objects with toJSON turned into what they write. */
 function asWritten(value: unknown): unknown {
   if (typeof value === "object" && value !== null && typeof (value as { toJSON?: unknown }).toJSON === "function") {
@@ -87,7 +93,7 @@ function pack(objects: readonly Plain[], depth: number): RowPack | undefined {
     const column = objects.map((o) => asWritten(o[k]));
     const v0 = column[0];
     if (column.every((v) => sameValue(v, v0))) {
-      shared[k] = v0;
+      setOwn(shared, k, v0);
       continue;
     }
     const inner = depth < MAX_DEPTH && column.every(isPlain) ? pack(column as Plain[], depth + 1) : undefined;
@@ -96,7 +102,7 @@ function pack(objects: readonly Plain[], depth: number): RowPack | undefined {
       columns.push(column);
     } else {
       const { rows, ...layout } = inner;
-      (nested ??= {})[k] = layout;
+      setOwn((nested ??= {}) as Plain, k, layout);
       columns.push(rows);
     }
   }
@@ -119,8 +125,8 @@ export function unpackRow(layout: Omit<RowPack, "rows">, row: readonly unknown[]
   const { fields, nested } = layout;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as string;
-    const inner = nested?.[f];
-    o[f] = inner === undefined ? row[i] : unpackRow(inner, row[i] as unknown[]);
+    const inner = nested !== undefined && Object.hasOwn(nested, f) ? nested[f] : undefined;
+    setOwn(o, f, inner === undefined ? row[i] : unpackRow(inner, row[i] as unknown[]));
   }
   return o;
 }
