@@ -3,7 +3,7 @@
 // instead of deep inside apply.
 
 import { CommandDecodeError } from "../errors.js";
-import { packAllocs, packProblem, unpackAllocs, type AllocPack } from "./packed-allocs.js";
+import { unpackAllocs } from "./packed-allocs.js";
 import { packRows, rowPackProblem, unpackRows, type RowPack } from "./packed-rows.js";
 import type { StateCommand, StateCommandType } from "./types.js";
 
@@ -80,7 +80,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeCommand(cmd: StateCommand): Uint8Array {
   if (cmd.type === "alloc.upsert") {
-    const packedAllocs = packAllocs(cmd.allocs);
+    const packedAllocs = packRows(cmd.allocs);
     if (packedAllocs !== undefined) return encoder.encode(JSON.stringify({ ...cmd, allocs: [], packedAllocs }));
   }
   if (cmd.type === "alloc.clientUpdate") {
@@ -98,9 +98,9 @@ function unpacked(cmd: StateCommand): StateCommand {
   if (cmd.type === "alloc.upsert") {
     const { packedAllocs, ...rest } = cmd as typeof cmd & { packedAllocs?: unknown };
     if (packedAllocs === undefined) return cmd;
-    const problem = packProblem(packedAllocs);
+    const problem = rowPackProblem(packedAllocs);
     if (problem !== undefined) throw new CommandDecodeError(`state command alloc.upsert: "packedAllocs" ${problem}`);
-    return { ...rest, allocs: [...rest.allocs, ...unpackAllocs(packedAllocs as AllocPack)] };
+    return { ...rest, allocs: [...rest.allocs, ...unpackAllocs(packedAllocs as RowPack)] };
   }
   if (cmd.type === "alloc.clientUpdate") {
     const { packedUpdates, ...rest } = cmd as typeof cmd & { packedUpdates?: unknown };

@@ -1,23 +1,13 @@
-// A plan's allocations as the log carries them. The allocations a scheduler places together are
+// A plan's allocations as the log carries them: packed by packed-rows.ts (see codec.ts), read
+// back here into rows of the store's shape. The allocations a scheduler places together are
 // alike: same job, evaluation, task group, resources, statuses, empty tables. Written one by one,
-// each repeats all of it (about 600 bytes of a 1,600-byte allocation). Packed, what they all
-// share is written once and each allocation is a row of only the values that differ (its id,
-// name, node and metrics; of the metrics too, only what differs: the score table's nodes and
-// values), so entries are smaller to write, replicate, keep and parse.
+// each repeats all of it; packed, what they share is written once and each allocation is a row of
+// only the values that differ (its id, name, node and metrics; of the metrics too, only what
+// differs: the score table's nodes and values), so entries are smaller to write, replicate, keep
+// and parse.
 
-import { packRows, rowPackProblem, unpackRow, type RowPack } from "./packed-rows.js";
+import { unpackRow, type RowPack } from "./packed-rows.js";
 import type { AllocationInput } from "./types.js";
-
-/** Allocations with the same fields, packed (see packed-rows.ts; older entries have no `nested`). */
-export type AllocPack = RowPack;
-
-/**
- * The allocations as one pack, when there are enough of them and they all have the same fields
- * (a scheduler's placements do); undefined otherwise, and they are written as they are.
- */
-export function packAllocs(allocs: readonly AllocationInput[]): AllocPack | undefined {
-  return packRows(allocs);
-}
 
 /**
  * The allocations back, in order. Each is made as one object literal with the model's fields in a
@@ -25,7 +15,7 @@ export function packAllocs(allocs: readonly AllocationInput[]): AllocPack | unde
  * of the shared values, objects end up with most fields in a side array, and every copy the
  * state store makes of them later is slower.
  */
-export function unpackAllocs({ shared, fields, rows, nested }: AllocPack): AllocationInput[] {
+export function unpackAllocs({ shared, fields, rows, nested }: RowPack): AllocationInput[] {
   const column = new Map(fields.map((f, i) => [f, i]));
   const written = [...Object.keys(shared), ...fields];
   return rows.map((row) => {
@@ -49,6 +39,3 @@ export function unpackAllocs({ shared, fields, rows, nested }: AllocPack): Alloc
     return a;
   });
 }
-
-/** What is wrong with a pack decoded from the log, or undefined when it has the right shape. */
-export const packProblem = rowPackProblem;
