@@ -247,8 +247,14 @@ test("stopping a job cancels its blocked eval", async (t) => {
   t.deepEqual(w.log.store.snapshot().allocsByJob("default", "win"), []);
 });
 
-/** Six jobs, registered before anyone leads: a few dozen allocations to schedule. */
+/**
+ * Four nodes and six jobs, registered before anyone leads: a few dozen allocations to schedule.
+ * The jobs ask for 14,500 MHz in pieces of 500 to 1,000. Nodes of 5,000 MHz leave 5,500 free, so
+ * some node always has room for the largest piece; with 4,000 MHz nodes, bin-packing could leave
+ * every node a few hundred short of it and rightly block the last placement.
+ */
 function registerFleet(log: ReplicatedLog): Map<string, number> {
+  registerNodes(log, ...["n1", "n2", "n3", "n4"].map((id) => clusterNode(id, {}, { cpuMhz: 5000 })));
   const counts = new Map<string, number>();
   for (let i = 0; i < 6; i++) {
     const count = 2 + (i % 3);
@@ -278,7 +284,6 @@ async function expectSettled(t: ExecutionContext, w: World, counts: Map<string, 
 
 test("a failover while a plan is in flight loses that plan, and still every eval ends complete with nothing duplicated and no node over-committed", async (t) => {
   const w = world(t, 2);
-  registerNodes(w.log, clusterNode("n1"), clusterNode("n2"), clusterNode("n3"), clusterNode("n4"));
   const counts = registerFleet(w.log);
   const a = w.leader(1);
   const b = w.leader(2);
@@ -317,7 +322,6 @@ test("a failover while a plan is in flight loses that plan, and still every eval
 
 test("a failover that lets the old leader finish its in-flight plans before the new one starts duplicates nothing", async (t) => {
   const w = world(t, 2);
-  registerNodes(w.log, clusterNode("n1"), clusterNode("n2"), clusterNode("n3"), clusterNode("n4"));
   const counts = registerFleet(w.log);
   const a = w.leader(1);
   const b = w.leader(2);
